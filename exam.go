@@ -1,0 +1,219 @@
+package examhall
+
+import (
+	"context"
+	"time"
+)
+
+// ExamStatus is an exam's life-cycle state.
+type ExamStatus string
+
+// Exam states. Only published exams can be taken; archived exams keep their
+// grades but leave candidates' lists.
+const (
+	ExamDraft     ExamStatus = "draft"
+	ExamPublished ExamStatus = "published"
+	ExamArchived  ExamStatus = "archived"
+)
+
+// Audience says who may take an exam.
+type Audience string
+
+// Audiences.
+const (
+	AudienceAll   Audience = "all"   // every examinee
+	AudienceDepts Audience = "depts" // examinees in the listed departments or below them
+	AudienceUsers Audience = "users" // the listed users
+)
+
+// DefaultIntegralRate is the integral earned per score point (integral = score × rate).
+const DefaultIntegralRate = 0.1
+
+// Exam is an exam: its window, rules and (through Questions) its paper.
+type Exam struct {
+	ID               string     `json:"id"`
+	Name             string     `json:"name"`
+	BeginTime        time.Time  `json:"beginTime"`     // answer window start
+	EndTime          time.Time  `json:"endTime"`       // answer window end
+	AnswerMinutes    int        `json:"answerMinutes"` // the open API's examTime; 0: until EndTime
+	PassScore        float64    `json:"passScore"`
+	PaperScore       float64    `json:"paperScore"` // sum of question scores once a paper is set
+	AllowTimes       int        `json:"allowTimes"` // attempts allowed per candidate, ≥ 1
+	IntegralRate     float64    `json:"integralRate"`
+	ShuffleQuestions bool       `json:"shuffleQuestions"`
+	ShuffleOptions   bool       `json:"shuffleOptions"`
+	PartialCredit    bool       `json:"partialCredit"` // multiple choice: partial credit instead of all-or-nothing
+	Audience         Audience   `json:"audience"`
+	AudienceDeptIDs  []string   `json:"audienceDeptIds,omitempty"`
+	AudienceUserIDs  []string   `json:"audienceUserIds,omitempty"`
+	Status           ExamStatus `json:"status"`
+	CreatedBy        string     `json:"createdBy,omitempty"`
+	CreatedAt        time.Time  `json:"createdAt"`
+	UpdatedAt        time.Time  `json:"updatedAt"`
+}
+
+// ExamStats summarises an exam's published attempts.
+type ExamStats struct {
+	AttendNum int     `json:"attendNum"` // published attempts (person-times)
+	PassNum   int     `json:"passNum"`   // passing published attempts
+	MaxScore  float64 `json:"maxScore"`
+	AvgScore  float64 `json:"avgScore"`
+	MinScore  float64 `json:"minScore"`
+}
+
+// ExamFilter selects exams. Zero fields do not filter.
+type ExamFilter struct {
+	ID     *string
+	Status *ExamStatus
+	Query  string // substring of the name
+	Offset int
+	Limit  int // 0 means no limit
+}
+
+// ExamUpdate holds the fields of a partial update; nil fields stay.
+type ExamUpdate struct {
+	Name             *string
+	BeginTime        *time.Time
+	EndTime          *time.Time
+	AnswerMinutes    *int
+	PassScore        *float64
+	PaperScore       *float64 // only for exams without a paper
+	AllowTimes       *int
+	IntegralRate     *float64
+	ShuffleQuestions *bool
+	ShuffleOptions   *bool
+	PartialCredit    *bool
+	Audience         *Audience
+	AudienceDeptIDs  *[]string
+	AudienceUserIDs  *[]string
+	Status           *ExamStatus
+}
+
+// Override changes an exam's rules for one candidate (accommodations).
+type Override struct {
+	ExamID        string     `json:"examId"`
+	UserID        string     `json:"userId"`
+	ExtraAttempts int        `json:"extraAttempts"`
+	ExtraMinutes  int        `json:"extraMinutes"`
+	BeginTime     *time.Time `json:"beginTime,omitempty"` // replaces the exam's window when set
+	EndTime       *time.Time `json:"endTime,omitempty"`
+}
+
+// Rules are an exam's rules for one candidate, overrides applied.
+type Rules struct {
+	BeginTime     time.Time
+	EndTime       time.Time
+	AnswerMinutes int
+	AllowTimes    int
+}
+
+// RulesFor applies o (which may be nil) to the exam's rules.
+func (e *Exam) RulesFor(o *Override) Rules {
+	r := Rules{BeginTime: e.BeginTime, EndTime: e.EndTime, AnswerMinutes: e.AnswerMinutes, AllowTimes: e.AllowTimes}
+	if o == nil {
+		return r
+	}
+	r.AllowTimes += o.ExtraAttempts
+	if r.AnswerMinutes > 0 {
+		r.AnswerMinutes += o.ExtraMinutes
+	}
+	if o.BeginTime != nil {
+		r.BeginTime = *o.BeginTime
+	}
+	if o.EndTime != nil {
+		r.EndTime = *o.EndTime
+	}
+	return r
+}
+
+// Deadline is when an attempt begun at begin must be submitted: the answer
+// time after begin, but never after the window's end.
+func (r Rules) Deadline(begin time.Time) time.Time {
+	end := r.EndTime
+	if r.AnswerMinutes > 0 {
+		if d := begin.Add(time.Duration(r.AnswerMinutes) * time.Minute); d.Before(end) {
+			end = d
+		}
+	}
+	return end
+}
+
+// Integral is the integral earned by score.
+func (e *Exam) Integral(score float64) float64 {
+	return Round2(score * e.IntegralRate)
+}
+
+// Passed reports whether score passes the exam.
+func (e *Exam) Passed(score float64) bool {
+	return score >= e.PassScore
+}
+
+// Validate checks an exam's fields before it is stored.
+func (e *Exam) Validate() error {
+	switch {
+	case e.Name == "":
+		return Errorf(EINVALID, "exam name is required")
+	case len([]rune(e.Name)) > 200:
+		return Errorf(EINVALID, "exam name is longer than 200 characters")
+	case e.BeginTime.IsZero() || e.EndTime.IsZero():
+		return Errorf(EINVALID, "exam beginTime and endTime are required")
+	case !e.EndTime.After(e.BeginTime):
+		return Errorf(EINVALID, "exam endTime must be after beginTime")
+	case e.AnswerMinutes < 0:
+		return Errorf(EINVALID, "answerMinutes must not be negative")
+	case e.PassScore < 0 || e.PaperScore < 0:
+		return Errorf(EINVALID, "scores must not be negative")
+	case e.AllowTimes < 1:
+		return Errorf(EINVALID, "allowTimes must be at least 1")
+	case e.IntegralRate < 0:
+		return Errorf(EINVALID, "integralRate must not be negative")
+	}
+	switch e.Audience {
+	case AudienceAll, AudienceDepts, AudienceUsers:
+	default:
+		return Errorf(EINVALID, "audience must be all, depts or users")
+	}
+	switch e.Status {
+	case ExamDraft, ExamPublished, ExamArchived:
+	default:
+		return Errorf(EINVALID, "status must be draft, published or archived")
+	}
+	return nil
+}
+
+// UserExam is an exam a candidate may still take, with their attempt allowance.
+type UserExam struct {
+	Exam       *Exam
+	AllowTimes int // after overrides
+	Used       int // attempts already begun
+}
+
+// ExamService stores exams, papers, overrides and statistics.
+type ExamService interface {
+	// FindExamByID returns ENOTFOUND when there is none.
+	FindExamByID(ctx context.Context, id string) (*Exam, error)
+	// FindExams returns matching exams, newest first, and the total count.
+	FindExams(ctx context.Context, filter ExamFilter) ([]*Exam, int, error)
+	// FindExamStats returns the statistics of the given exams (zero stats for
+	// exams without published attempts), keyed by exam ID.
+	FindExamStats(ctx context.Context, examIDs []string) (map[string]ExamStats, error)
+	// CreateExam validates e, sets e.ID (when empty) and the times.
+	CreateExam(ctx context.Context, e *Exam) error
+	// UpdateExam validates the result; ENOTFOUND.
+	UpdateExam(ctx context.Context, id string, upd ExamUpdate) (*Exam, error)
+	// SetPaper replaces the exam's questions and sets PaperScore to their sum.
+	// ECONFLICT once attempts exist.
+	SetPaper(ctx context.Context, examID string, questions []*Question) error
+	// FindPaper returns the exam's questions in order (empty when none).
+	FindPaper(ctx context.Context, examID string) ([]*Question, error)
+	// SetOverride creates or replaces a candidate's override.
+	SetOverride(ctx context.Context, o *Override) error
+	// FindOverride returns ENOTFOUND when the candidate has none.
+	FindOverride(ctx context.Context, examID, userID string) (*Override, error)
+	// DeleteOverride removes it; ENOTFOUND when there was none.
+	DeleteOverride(ctx context.Context, examID, userID string) error
+	// FindUserExams lists the published exams the user may take now or later:
+	// in the audience, window (after overrides) not over, attempts left;
+	// ordered by begin time, with the total count.
+	FindUserExams(ctx context.Context, userID string, now time.Time, offset, limit int) ([]*UserExam, int, error)
+}
