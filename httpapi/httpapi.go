@@ -1,0 +1,163 @@
+// Package httpapi holds what the three HTTP surfaces share: the one table from
+// error codes to HTTP statuses, JSON request decoding with clear errors, and
+// the middleware (panic recovery, request logging) every surface wraps its
+// handlers in. The surfaces themselves live in aui, v5 and manage.
+package httpapi
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"examhall"
+)
+
+// codes maps error codes to HTTP statuses.
+var codes = map[string]int{
+	examhall.EINVALID:      http.StatusBadRequest,
+	examhall.EUNAUTHORIZED: http.StatusUnauthorized,
+	examhall.EFORBIDDEN:    http.StatusForbidden,
+	examhall.ENOTFOUND:     http.StatusNotFound,
+	examhall.ECONFLICT:     http.StatusConflict,
+	examhall.ETOOLARGE:     http.StatusRequestEntityTooLarge,
+	examhall.EUNAVAILABLE:  http.StatusServiceUnavailable,
+	examhall.EINTERNAL:     http.StatusInternalServerError,
+}
+
+// Status returns the HTTP status for err's code.
+func Status(err error) int {
+	if s, ok := codes[examhall.ErrorCode(err)]; ok {
+		return s
+	}
+	return http.StatusInternalServerError
+}
+
+// LogError logs err in full when it is internal; callers see only its
+// ErrorMessage. Other codes are the caller's mistake and are not logged.
+func LogError(log *slog.Logger, r *http.Request, err error) {
+	if examhall.ErrorCode(err) == examhall.EINTERNAL {
+		log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+}
+
+// DecodeJSON decodes the JSON body of r into v, reading at most
+// examhall.MaxBodyBytes. Every failure is an *examhall.Error whose message
+// says what was wrong: ETOOLARGE for an oversized body, EINVALID otherwise.
+func DecodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
+	body := http.MaxBytesReader(w, r.Body, examhall.MaxBodyBytes)
+	dec := json.NewDecoder(body)
+	if err := dec.Decode(v); err != nil {
+		return JSONError(err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return JSONError(err)
+		}
+		return examhall.Errorf(examhall.EINVALID, "request body must hold a single JSON value")
+	}
+	return nil
+}
+
+// JSONError turns an encoding/json (or body-reading) error into an
+// *examhall.Error that says what was wrong.
+func JSONError(err error) error {
+	var (
+		syn *json.SyntaxError
+		typ *json.UnmarshalTypeError
+		mbe *http.MaxBytesError
+	)
+	switch {
+	case errors.As(err, &mbe):
+		return examhall.Errorf(examhall.ETOOLARGE, "request body is larger than %d bytes", mbe.Limit)
+	case errors.Is(err, io.EOF):
+		return examhall.Errorf(examhall.EINVALID, "request body is empty; a JSON object is required")
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return examhall.Errorf(examhall.EINVALID, "malformed JSON: unexpected end of body")
+	case errors.As(err, &syn):
+		return examhall.Errorf(examhall.EINVALID, "malformed JSON at byte %d: %s", syn.Offset, syn.Error())
+	case errors.As(err, &typ):
+		field := typ.Field
+		if field == "" {
+			return examhall.Errorf(examhall.EINVALID, "request body must be a JSON %s, not %s", typeName(typ.Type.Kind().String()), typ.Value)
+		}
+		return examhall.Errorf(examhall.EINVALID, "field %q must be %s, not %s", field, typeName(typ.Type.Kind().String()), typ.Value)
+	}
+	var e *examhall.Error
+	if errors.As(err, &e) {
+		return e
+	}
+	return examhall.Errorf(examhall.EINVALID, "malformed JSON: %s", strings.TrimPrefix(err.Error(), "json: "))
+}
+
+func typeName(kind string) string {
+	switch kind {
+	case "struct", "map":
+		return "an object"
+	case "slice", "array":
+		return "an array"
+	case "string":
+		return "a string"
+	case "bool":
+		return "a boolean"
+	case "int", "int8", "int16", "int32", "int64", "uint", "uint8", "uint16", "uint32", "uint64", "float32", "float64":
+		return "a number"
+	}
+	return "a " + kind
+}
+
+// WriteJSON writes v as JSON with the given status.
+func WriteJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// Recover turns a panic in next into a 500 written by onPanic, and logs it.
+func Recover(log *slog.Logger, next http.Handler, onPanic func(w http.ResponseWriter, r *http.Request)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				log.Error("panic serving request", "method", r.Method, "path", r.URL.Path, "panic", fmt.Sprint(v))
+				onPanic(w, r)
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// statusWriter records the status a handler wrote.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	w.status = code
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// Log logs each request at debug level (errors at warn) without its query
+// string or headers, which may carry tokens.
+func Log(log *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !log.Enabled(r.Context(), slog.LevelDebug) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		next.ServeHTTP(sw, r)
+		log.Debug("request", "method", r.Method, "path", r.URL.Path, "status", sw.status, "duration", time.Since(start))
+	})
+}
