@@ -2,6 +2,7 @@ package examhall
 
 import (
 	"context"
+	"net/url"
 	"time"
 )
 
@@ -100,4 +101,27 @@ type RoomService interface {
 	// InExam reports whether the user created or is on the roster of any room
 	// of the exam.
 	InExam(ctx context.Context, examID, userID string) (bool, error)
+}
+
+// JoinLink is the page URL the AUI clients open for one person:
+// <base>?roomId=<id>&userId=<id>&token=<token>, with &role=0 for invigilators.
+func JoinLink(base, roomID, userID, token string, invigilator bool) string {
+	s := base + "?roomId=" + url.QueryEscape(roomID) + "&userId=" + url.QueryEscape(userID) + "&token=" + url.QueryEscape(token)
+	if invigilator {
+		s += "&role=0"
+	}
+	return s
+}
+
+// DefaultJoinMargin is how long after its exam's end a join link stays valid.
+const DefaultJoinMargin = 2 * time.Hour
+
+// JoinExpiry is when a join link for a room of e expires: the exam's end plus
+// margin, but never less than margin from now.
+func JoinExpiry(e *Exam, margin time.Duration, now time.Time) time.Time {
+	exp := e.EndTime.Add(margin)
+	if min := now.Add(margin); exp.Before(min) {
+		exp = min
+	}
+	return exp
 }
