@@ -103,7 +103,7 @@ func readKey(path string) ([]byte, error) {
 // is a hard link, which fails with fs.ErrExist rather than replace a key
 // another process has just written; where links are not supported it falls
 // back to a rename.
-func writeKey(path string, data []byte) (err error) {
+func writeKey(path string, data []byte) error {
 	dir := filepath.Dir(path)
 	f, err := os.CreateTemp(dir, "."+KeyFile+"-*") // CreateTemp uses mode 0600
 	if err != nil {
