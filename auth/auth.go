@@ -1,0 +1,277 @@
+// Package auth implements examhall.Authenticator and
+// examhall.AppAuthenticator: bcrypt password hashing, session tokens for
+// logins, join-link tokens bound to one room, and the open API's app
+// credentials and access tokens.
+//
+// All tokens are JWTs signed with HS256 under one server key (see
+// LoadOrCreateKey and ParseKey). Their audience claim names their kind
+// (session, join or app) and each entry point accepts only its own kinds, so
+// a token issued for one purpose never works for another.
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"examhall"
+)
+
+// Default token lifetimes.
+const (
+	DefaultSessionTTL  = 12 * time.Hour
+	DefaultAppTokenTTL = 2 * time.Hour // the open API's expires_in of 7200 s
+)
+
+// Token claims that tell the kinds apart.
+const (
+	issuer      = "examhall"
+	kindSession = "examhall:session"
+	kindJoin    = "examhall:join"
+	kindApp     = "examhall:app"
+)
+
+// maxTokenLen bounds what is handed to the parser; our tokens are a few
+// hundred bytes, and a huge header should not cost base64 and JSON work.
+const maxTokenLen = 4096
+
+// Errors returned as is. Their messages say nothing about which check failed,
+// so a client cannot probe accounts, keys or token contents.
+var (
+	errAuthRequired   = examhall.Errorf(examhall.EUNAUTHORIZED, "authentication required")
+	errInvalidToken   = examhall.Errorf(examhall.EUNAUTHORIZED, "invalid token")
+	errBadLogin       = examhall.Errorf(examhall.EUNAUTHORIZED, "invalid account or password")
+	errBadApp         = examhall.Errorf(examhall.EUNAUTHORIZED, "invalid appid or secret")
+	errUserNotAllowed = examhall.Errorf(examhall.EUNAUTHORIZED, "account is disabled or no longer exists")
+)
+
+// Config configures a Service.
+type Config struct {
+	// Key signs and verifies every token; at least MinKeyLen bytes. There
+	// is deliberately no default: see LoadOrCreateKey.
+	Key []byte
+	// SessionTTL is how long a login stays valid; DefaultSessionTTL if zero.
+	SessionTTL time.Duration
+	// AppTokenTTL is how long an open-API access token stays valid;
+	// DefaultAppTokenTTL if zero.
+	AppTokenTTL time.Duration
+	// Now returns the current time; time.Now if nil. Tests move it.
+	Now func() time.Time
+}
+
+// Service implements examhall.Authenticator and examhall.AppAuthenticator
+// over a user store and an app store. It is safe for concurrent use.
+type Service struct {
+	key         []byte
+	sessionTTL  time.Duration
+	appTokenTTL time.Duration
+	now         func() time.Time
+	parser      *jwt.Parser
+	users       examhall.UserService
+	apps        examhall.AppService
+}
+
+var (
+	_ examhall.Authenticator    = (*Service)(nil)
+	_ examhall.AppAuthenticator = (*Service)(nil)
+)
+
+// New returns a Service. It refuses a key shorter than MinKeyLen bytes,
+// negative lifetimes and missing stores.
+func New(cfg Config, users examhall.UserService, apps examhall.AppService) (*Service, error) {
+	if len(cfg.Key) < MinKeyLen {
+		return nil, fmt.Errorf("auth: key is %d bytes, want at least %d", len(cfg.Key), MinKeyLen)
+	}
+	if cfg.SessionTTL < 0 || cfg.AppTokenTTL < 0 {
+		return nil, errors.New("auth: token lifetimes must not be negative")
+	}
+	if users == nil || apps == nil {
+		return nil, errors.New("auth: user and app services are required")
+	}
+	s := &Service{
+		key:         slices.Clone(cfg.Key), // the caller may reuse its slice
+		sessionTTL:  cfg.SessionTTL,
+		appTokenTTL: cfg.AppTokenTTL,
+		now:         cfg.Now,
+		users:       users,
+		apps:        apps,
+	}
+	if s.sessionTTL == 0 {
+		s.sessionTTL = DefaultSessionTTL
+	}
+	if s.appTokenTTL == 0 {
+		s.appTokenTTL = DefaultAppTokenTTL
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	// One parser for every call: it holds no per-call state. Only HS256 is
+	// accepted, which rules out "none" and the RS/HS key confusion; exp is
+	// mandatory so no token lives forever. Strict decoding refuses
+	// non-canonical base64, so a token has exactly one valid spelling.
+	s.parser = jwt.NewParser(
+		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
+		jwt.WithExpirationRequired(),
+		jwt.WithTimeFunc(s.now),
+		jwt.WithStrictDecoding(),
+	)
+	dummyHash() // pay for it now rather than in the first failed login
+	return s, nil
+}
+
+// claims are the claims of every token. Audience holds exactly one kind.
+type claims struct {
+	jwt.RegisteredClaims
+	Room string `json:"room,omitempty"` // join tokens only: the room ID
+}
+
+// Login checks an account's password and issues a session token valid until
+// expire. A wrong account, a wrong password and a disabled user all return
+// the same EUNAUTHORIZED error.
+func (s *Service) Login(ctx context.Context, account, password string) (string, time.Time, error) {
+	var u *examhall.User
+	if account != "" && len(account) <= examhall.MaxAccountLen {
+		var err error
+		u, err = s.users.FindUserByAccount(ctx, account)
+		if examhall.ErrorCode(err) == examhall.ENOTFOUND {
+			u = nil
+		} else if err != nil {
+			return "", time.Time{}, fmt.Errorf("auth: login: %w", err)
+		}
+	}
+	if u == nil || u.PasswordHash == "" {
+		// Spend the same bcrypt time as a real comparison.
+		CheckPassword(string(dummyHash()), password)
+		return "", time.Time{}, errBadLogin
+	}
+	// Check the password before Disabled so that a disabled account takes
+	// as long to refuse as any other.
+	if !CheckPassword(u.PasswordHash, password) || u.Disabled {
+		return "", time.Time{}, errBadLogin
+	}
+	exp := s.now().Add(s.sessionTTL).Truncate(time.Second) // the precision of exp
+	token, err := s.sign(kindSession, u.ID, "", exp)
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	return token, exp, nil
+}
+
+// Authenticate verifies a session or join token and returns its caller with
+// the user loaded; for a join token Caller.RoomID is the token's room. The
+// token may carry a "Bearer " prefix. It returns examhall.ErrTokenExpired
+// for an expired token and another EUNAUTHORIZED error for a missing or
+// invalid one, or for a user who is gone or disabled. It does one store
+// lookup.
+func (s *Service) Authenticate(ctx context.Context, token string) (*examhall.Caller, error) {
+	c, err := s.verify(token, kindSession, kindJoin)
+	if err != nil {
+		return nil, err
+	}
+	u, err := s.users.FindUserByID(ctx, c.Subject)
+	if examhall.ErrorCode(err) == examhall.ENOTFOUND {
+		return nil, errUserNotAllowed
+	} else if err != nil {
+		return nil, fmt.Errorf("auth: authenticate: %w", err)
+	}
+	if u.Disabled {
+		return nil, errUserNotAllowed
+	}
+	return &examhall.Caller{User: u, RoomID: c.Room}, nil
+}
+
+// JoinToken issues the token of a join link: it authenticates u, bound to
+// roomID, until exp. EINVALID when u has no ID, roomID is empty or too long,
+// or exp is not in the future.
+func (s *Service) JoinToken(u *examhall.User, roomID string, exp time.Time) (string, error) {
+	if u == nil || u.ID == "" {
+		return "", examhall.Errorf(examhall.EINVALID, "join token: user required")
+	}
+	if roomID == "" || len(roomID) > examhall.MaxIDLen {
+		return "", examhall.Errorf(examhall.EINVALID, "join token: invalid room ID")
+	}
+	exp = exp.Truncate(time.Second)
+	if !exp.After(s.now()) {
+		return "", examhall.Errorf(examhall.EINVALID, "join token: expiry must be in the future")
+	}
+	return s.sign(kindJoin, u.ID, roomID, exp)
+}
+
+// sign issues a token of the given kind for subject sub.
+func (s *Service) sign(kind, sub, room string, exp time.Time) (string, error) {
+	c := claims{
+		RegisteredClaims: jwt.RegisteredClaims{
+			Issuer:    issuer,
+			Subject:   sub,
+			Audience:  jwt.ClaimStrings{kind},
+			IssuedAt:  jwt.NewNumericDate(s.now()),
+			ExpiresAt: jwt.NewNumericDate(exp),
+		},
+		Room: room,
+	}
+	token, err := jwt.NewWithClaims(jwt.SigningMethodHS256, c).SignedString(s.key)
+	if err != nil {
+		return "", fmt.Errorf("auth: sign token: %w", err)
+	}
+	return token, nil
+}
+
+// verify parses token, checks its signature, expiry and issuer, and that its
+// kind is one of kinds. Expiry is reported (as examhall.ErrTokenExpired)
+// only for a token that would otherwise be accepted, so an expired token of
+// the wrong kind is just invalid.
+func (s *Service) verify(token string, kinds ...string) (*claims, error) {
+	token = stripBearer(token)
+	if token == "" {
+		return nil, errAuthRequired
+	}
+	if len(token) > maxTokenLen {
+		return nil, errInvalidToken
+	}
+	var c claims
+	_, err := s.parser.ParseWithClaims(token, &c, s.keyFunc)
+	// The parser checks the signature before the claims, so an expiry
+	// error means the token is ours.
+	expired := errors.Is(err, jwt.ErrTokenExpired)
+	if err != nil && !expired {
+		return nil, errInvalidToken
+	}
+	if c.Issuer != issuer || c.Subject == "" || len(c.Audience) != 1 || !slices.Contains(kinds, c.Audience[0]) {
+		return nil, errInvalidToken
+	}
+	if (c.Audience[0] == kindJoin) != (c.Room != "") {
+		return nil, errInvalidToken // only join tokens name a room, and they always do
+	}
+	if expired {
+		return nil, examhall.ErrTokenExpired
+	}
+	return &c, nil
+}
+
+// keyFunc returns the verification key; the parser has already refused every
+// algorithm but HS256, so the key is never used with another one.
+func (s *Service) keyFunc(*jwt.Token) (any, error) {
+	return s.key, nil
+}
+
+// stripBearer removes surrounding space and an optional "Bearer " prefix in
+// any case: the AUI clients send the raw token, others the RFC 6750 form.
+func stripBearer(token string) string {
+	token = strings.TrimSpace(token)
+	const scheme = "bearer"
+	if len(token) < len(scheme) || !strings.EqualFold(token[:len(scheme)], scheme) {
+		return token
+	}
+	if len(token) == len(scheme) {
+		return "" // "Bearer " with nothing after it, trimmed
+	}
+	if token[len(scheme)] != ' ' {
+		return token // not the scheme, just a token starting with these letters
+	}
+	return strings.TrimSpace(token[len(scheme)+1:])
+}
