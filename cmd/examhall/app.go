@@ -1,0 +1,193 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"examhall"
+	"examhall/auth"
+	"examhall/httpapi"
+	"examhall/httpapi/aui"
+	"examhall/httpapi/manage"
+	"examhall/httpapi/v5"
+	"examhall/im"
+	"examhall/live"
+	"examhall/store"
+	"examhall/upload"
+)
+
+// Main is the whole program: configuration, store, services and HTTP server.
+// End-to-end tests start it with Open and Run like the serve command does.
+type Main struct {
+	Config Config
+	Log    *slog.Logger
+
+	DB       *store.DB
+	Auth     *auth.Service
+	Location *time.Location
+	Handler  http.Handler
+
+	server *http.Server
+	ln     net.Listener
+	stop   context.CancelFunc
+	done   chan struct{}
+}
+
+// NewMain returns a Main with the default configuration.
+func NewMain() *Main {
+	return &Main{Config: DefaultConfig(), Log: slog.New(slog.NewTextHandler(os.Stderr, nil))}
+}
+
+// Open validates the configuration, opens and migrates the store and builds
+// the services and the HTTP handler. It does not listen.
+func (m *Main) Open(ctx context.Context) error {
+	c := &m.Config
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	m.Location, _ = c.Location()
+
+	db, err := store.Open(ctx, c.DSN())
+	if err != nil {
+		return err
+	}
+	m.DB = db
+	if err := db.Migrate(ctx); err != nil {
+		return err
+	}
+
+	var key []byte
+	if c.JWTKey != "" {
+		key, err = auth.ParseKey(c.JWTKey)
+	} else {
+		key, err = auth.LoadOrCreateKey(c.Data)
+	}
+	if err != nil {
+		return fmt.Errorf("jwt key: %w", err)
+	}
+	m.Auth, err = auth.New(auth.Config{Key: key, SessionTTL: c.SessionTTL, AppTokenTTL: c.AppTokenTTL, Now: time.Now}, db, db)
+	if err != nil {
+		return err
+	}
+
+	client := &http.Client{Timeout: 10 * time.Second}
+	signer := live.New(c.Live)
+	policy := examhall.Policy{Rooms: db}
+	now := time.Now
+
+	mux := http.NewServeMux()
+	mux.Handle("/exam/", (&aui.Server{
+		Auth: m.Auth, Policy: policy, Rooms: db, Exams: db, Audio: db, Cheat: db,
+		Streams: signer, IM: im.New(c.IM, client), Uploads: upload.New(c.Upload, client),
+		Callback: signer, Now: now, Location: m.Location, Log: m.Log,
+	}).Handler())
+	mux.Handle("/login", mux.Handler("/exam/login"))
+	mux.Handle("/api/v5/", (&v5.Server{
+		Apps: m.Auth, Exams: db, Attempts: db, Users: db,
+		PublicURL: c.PublicURL, Now: now, Location: m.Location, Log: m.Log,
+	}).Handler())
+	mux.Handle("/api/v1/", (&manage.Server{
+		Auth: m.Auth, AppAuth: m.Auth, Policy: policy,
+		Users: db, Depts: db, Exams: db, Attempts: db, Rooms: db, Audio: db, Cheat: db, Apps: db,
+		HashPassword: auth.HashPassword, PublicURL: c.PublicURL,
+		ExamineeClientURL: c.ExamineeClientURL, InvigilatorClientURL: c.InvigilatorClientURL,
+		JoinMargin: c.JoinMargin, Now: now, Location: m.Location, Log: m.Log,
+	}).Handler())
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		httpapi.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	m.Handler = httpapi.Log(m.Log, mux)
+	return nil
+}
+
+// Run listens on the configured address and serves until ctx is done or
+// Close is called; a background reaper submits attempts whose time ran out.
+func (m *Main) Run(ctx context.Context) error {
+	ln, err := net.Listen("tcp", m.Config.Addr)
+	if err != nil {
+		return err
+	}
+	m.ln = ln
+	m.server = &http.Server{
+		Handler:           m.Handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+	}
+	ctx, m.stop = context.WithCancel(ctx)
+	m.done = make(chan struct{})
+	go func() {
+		defer close(m.done)
+		m.reap(ctx)
+	}()
+	errc := make(chan error, 1)
+	go func() { errc <- m.server.Serve(ln) }()
+	m.Log.Info("examhall listening", "addr", ln.Addr().String(), "store", string(m.DB.Dialect()))
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := m.server.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// Addr returns the address Run listens on.
+func (m *Main) Addr() string {
+	if m.ln == nil {
+		return ""
+	}
+	return m.ln.Addr().String()
+}
+
+// reap submits expired attempts every few seconds, so an attempt whose time
+// ran out is graded even when its candidate never comes back.
+func (m *Main) reap(ctx context.Context) {
+	t := time.NewTicker(5 * time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			n, err := m.DB.SubmitExpiredAttempts(ctx, time.Now())
+			if err != nil && ctx.Err() == nil {
+				m.Log.Error("submitting expired attempts", "err", err)
+			} else if n > 0 {
+				m.Log.Info("submitted expired attempts", "count", n)
+			}
+		}
+	}
+}
+
+// Close stops the server and the reaper and closes the store.
+func (m *Main) Close() error {
+	if m.stop != nil {
+		m.stop()
+		<-m.done
+	}
+	if m.DB != nil {
+		return m.DB.Close()
+	}
+	return nil
+}
+
+// logLevel parses --log-level.
+func logLevel(s string) (slog.Level, error) {
+	var l slog.Level
+	err := l.UnmarshalText([]byte(strings.ToUpper(s)))
+	return l, err
+}

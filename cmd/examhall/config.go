@@ -1,0 +1,180 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+	_ "time/tzdata" // a bare machine still knows Asia/Shanghai
+
+	"examhall"
+	"examhall/im"
+	"examhall/live"
+	"examhall/upload"
+)
+
+// Config is the whole configuration of examhall. Flags fill it, each with an
+// EXAMHALL_* environment fallback; secrets come only from the environment so
+// they never show in process listings.
+type Config struct {
+	Addr     string // EXAMHALL_ADDR
+	Data     string // EXAMHALL_DATA: the SQLite file and the generated JWT key live here
+	DB       string // EXAMHALL_DB: postgres://… selects PostgreSQL; empty = SQLite in Data
+	Demo     bool   // EXAMHALL_DEMO: seed the demo into an empty store on start
+	TZ       string // EXAMHALL_TZ
+	LogLevel string // EXAMHALL_LOG_LEVEL: debug, info, warn, error
+
+	PublicURL            string        // EXAMHALL_PUBLIC_URL: base of exam entry URLs
+	ExamineeClientURL    string        // EXAMHALL_EXAMINEE_CLIENT_URL: join-link base for examinees
+	InvigilatorClientURL string        // EXAMHALL_INVIGILATOR_CLIENT_URL: join-link base for invigilators
+	JoinMargin           time.Duration // EXAMHALL_JOIN_MARGIN: join links expire at the exam's end plus this
+
+	JWTKey      string        // EXAMHALL_JWT_KEY; empty = generated once into Data/jwt.key
+	SessionTTL  time.Duration // EXAMHALL_SESSION_TTL
+	AppTokenTTL time.Duration // EXAMHALL_OPENAPI_TOKEN_TTL (at most the open API's 2 hours)
+
+	Live   live.Config
+	IM     im.Config
+	Upload upload.Config
+}
+
+// DefaultConfig returns the defaults: SQLite under ./data on :7001.
+func DefaultConfig() Config {
+	return Config{
+		Addr:                 ":7001",
+		Data:                 "./data",
+		TZ:                   "Asia/Shanghai",
+		LogLevel:             "info",
+		PublicURL:            "http://localhost:7001",
+		ExamineeClientURL:    "http://localhost:8001",
+		InvigilatorClientURL: "http://localhost:8000",
+		JoinMargin:           examhall.DefaultJoinMargin,
+		SessionTTL:           12 * time.Hour,
+		AppTokenTTL:          2 * time.Hour,
+	}
+}
+
+// Location returns the configured time zone.
+func (c *Config) Location() (*time.Location, error) {
+	loc, err := time.LoadLocation(c.TZ)
+	if err != nil {
+		return nil, fmt.Errorf("EXAMHALL_TZ %q: %w", c.TZ, err)
+	}
+	return loc, nil
+}
+
+// Validate checks that the settings agree.
+func (c *Config) Validate() error {
+	var errs []error
+	if _, err := c.Location(); err != nil {
+		errs = append(errs, err)
+	}
+	if c.DB == "" && c.Data == "" {
+		errs = append(errs, errors.New("--data (EXAMHALL_DATA) or --db (EXAMHALL_DB) is required"))
+	}
+	if c.AppTokenTTL <= 0 || c.AppTokenTTL > 2*time.Hour {
+		errs = append(errs, errors.New("EXAMHALL_OPENAPI_TOKEN_TTL must be positive and at most 2h"))
+	}
+	if c.SessionTTL <= 0 {
+		errs = append(errs, errors.New("EXAMHALL_SESSION_TTL must be positive"))
+	}
+	if c.JoinMargin < 0 {
+		errs = append(errs, errors.New("EXAMHALL_JOIN_MARGIN must not be negative"))
+	}
+	return errors.Join(errs...)
+}
+
+// DSN is the store to open: --db, or the SQLite file in --data.
+func (c *Config) DSN() string {
+	if c.DB != "" {
+		return c.DB
+	}
+	return strings.TrimRight(c.Data, "/") + "/examhall.db"
+}
+
+// env reads EXAMHALL_* settings; tests swap it.
+var env = os.Getenv
+
+// storeFlags registers the flags every command that opens the store shares.
+func (c *Config) storeFlags(fs *flag.FlagSet) {
+	fs.StringVar(&c.Data, "data", envOr("EXAMHALL_DATA", c.Data), "data directory (env EXAMHALL_DATA)")
+	fs.StringVar(&c.DB, "db", envOr("EXAMHALL_DB", c.DB), "database URL; postgres://… for PostgreSQL, empty for SQLite in --data (env EXAMHALL_DB)")
+	fs.StringVar(&c.TZ, "tz", envOr("EXAMHALL_TZ", c.TZ), "time zone times are shown in (env EXAMHALL_TZ)")
+	fs.StringVar(&c.LogLevel, "log-level", envOr("EXAMHALL_LOG_LEVEL", c.LogLevel), "debug, info, warn or error (env EXAMHALL_LOG_LEVEL)")
+}
+
+// serveFlags registers the flags of serve and demo.
+func (c *Config) serveFlags(fs *flag.FlagSet) {
+	c.storeFlags(fs)
+	fs.StringVar(&c.Addr, "addr", envOr("EXAMHALL_ADDR", c.Addr), "listen address (env EXAMHALL_ADDR)")
+	fs.BoolVar(&c.Demo, "demo", envBool("EXAMHALL_DEMO", c.Demo), "seed the demo into an empty store (env EXAMHALL_DEMO)")
+	fs.StringVar(&c.PublicURL, "public-url", envOr("EXAMHALL_PUBLIC_URL", c.PublicURL), "public base URL of exam entry links (env EXAMHALL_PUBLIC_URL)")
+	fs.StringVar(&c.ExamineeClientURL, "examinee-client", envOr("EXAMHALL_EXAMINEE_CLIENT_URL", c.ExamineeClientURL), "examinee client page, base of join links (env EXAMHALL_EXAMINEE_CLIENT_URL)")
+	fs.StringVar(&c.InvigilatorClientURL, "invigilator-client", envOr("EXAMHALL_INVIGILATOR_CLIENT_URL", c.InvigilatorClientURL), "invigilator client page, base of join links (env EXAMHALL_INVIGILATOR_CLIENT_URL)")
+	fs.DurationVar(&c.JoinMargin, "join-margin", envDuration("EXAMHALL_JOIN_MARGIN", c.JoinMargin), "join links stay valid this long after the exam's end (env EXAMHALL_JOIN_MARGIN)")
+	fs.DurationVar(&c.SessionTTL, "session-ttl", envDuration("EXAMHALL_SESSION_TTL", c.SessionTTL), "login session lifetime (env EXAMHALL_SESSION_TTL)")
+	fs.DurationVar(&c.AppTokenTTL, "openapi-token-ttl", envDuration("EXAMHALL_OPENAPI_TOKEN_TTL", c.AppTokenTTL), "open-API token lifetime, at most 2h (env EXAMHALL_OPENAPI_TOKEN_TTL)")
+}
+
+// loadSecrets fills the settings that come only from the environment.
+func (c *Config) loadSecrets() {
+	c.JWTKey = env("EXAMHALL_JWT_KEY")
+	c.Live = live.Config{
+		PushDomain:      env("EXAMHALL_LIVE_PUSH_DOMAIN"),
+		PullDomain:      env("EXAMHALL_LIVE_PULL_DOMAIN"),
+		SmallPullDomain: env("EXAMHALL_LIVE_SMALL_PULL_DOMAIN"),
+		PushAuthKey:     env("EXAMHALL_LIVE_PUSH_AUTH_KEY"),
+		PullAuthKey:     env("EXAMHALL_LIVE_PULL_AUTH_KEY"),
+		AppName:         env("EXAMHALL_LIVE_APP_NAME"),
+		SmallSuffix:     env("EXAMHALL_LIVE_SMALL_SUFFIX"),
+		AuthTTL:         envDuration("EXAMHALL_LIVE_AUTH_TTL", 0),
+		CallbackKey:     env("EXAMHALL_LIVE_CALLBACK_KEY"),
+	}
+}
+
+func envOr(name, def string) string {
+	if v := env(name); v != "" {
+		return v
+	}
+	return def
+}
+
+// envErrs collects environment values that did not parse, so a typo in
+// EXAMHALL_* is reported instead of silently replaced by the default.
+var envErrs []error
+
+func envBool(name string, def bool) bool {
+	v := env(name)
+	if v == "" {
+		return def
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		envErrs = append(envErrs, fmt.Errorf("%s=%q is not a boolean", name, v))
+		return def
+	}
+	return b
+}
+
+func envDuration(name string, def time.Duration) time.Duration {
+	v := env(name)
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		envErrs = append(envErrs, fmt.Errorf("%s=%q is not a duration such as 90m or 2h", name, v))
+		return def
+	}
+	return d
+}
+
+// envError returns the collected environment errors and forgets them.
+func envError() error {
+	err := errors.Join(envErrs...)
+	envErrs = nil
+	return err
+}
