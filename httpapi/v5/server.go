@@ -61,9 +61,10 @@ func (s *Server) Handler() http.Handler {
 	return httpapi.Log(log, h)
 }
 
-// routes lists every route. Paths are matched case-insensitively too, as IIS
-// does for the vendor: a path that is not registered in its exact spelling is
-// looked up lower-cased by the catch-all.
+// routes lists every route. The file names are matched case-insensitively
+// too, as IIS does for the vendor (/api/v5/ExamAction.ashx): a path not
+// registered in its exact spelling is looked up lower-cased by the catch-all,
+// which answers CodeUnknownAction for anything else under /api/v5/.
 func (s *Server) routes(mux *http.ServeMux) {
 	routes := map[string]http.Handler{
 		"/api/v5/token.ashx": s.endpoint(false, s.token),
