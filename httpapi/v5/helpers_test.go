@@ -102,6 +102,7 @@ type request struct {
 	Multipart bool
 	Body      io.Reader // raw body with ContentType, instead of Form
 	Type      string
+	Unsized   bool // send the body without a Content-Length
 }
 
 func (rq request) build(tb testing.TB) *http.Request {
@@ -132,6 +133,9 @@ func (rq request) build(tb testing.TB) *http.Request {
 		body, ctype = &buf, mw.FormDataContentType()
 	case rq.Form != nil:
 		body, ctype = strings.NewReader(rq.Form.Encode()), "application/x-www-form-urlencoded"
+	}
+	if rq.Unsized && body != nil {
+		body = io.MultiReader(body) // hides the length from NewRequest
 	}
 	r := httptest.NewRequest(method, target, body)
 	if ctype != "" {

@@ -155,6 +155,11 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	writeJSON(w, status, e)
 }
 
+// jsonAppender is an answer that encodes itself.
+type jsonAppender interface {
+	appendJSON(b []byte) []byte
+}
+
 // writeJSON writes v without HTML escaping, as the vendor does ("&" stays
 // "&" in URLs), and forbids caching: answers carry tokens and live data.
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -162,6 +167,10 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	h.Set("Content-Type", "application/json; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
+	if a, ok := v.(jsonAppender); ok {
+		_, _ = w.Write(a.appendJSON(nil))
+		return
+	}
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	_ = enc.Encode(v)
