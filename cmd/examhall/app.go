@@ -85,7 +85,7 @@ func (m *Main) Open(ctx context.Context) error {
 	mux := http.NewServeMux()
 	mux.Handle("/exam/", (&aui.Server{
 		Auth: m.Auth, Policy: policy, Rooms: db, Exams: db, Audio: db, Cheat: db,
-		Streams: signer, IM: im.New(c.IM, client), Uploads: upload.New(c.Upload, client),
+		Streams: signer, IM: im.New(c.IM, client, now), Uploads: upload.New(c.Upload, client, now),
 		Callback: signer, Now: now, Location: m.Location, Log: m.Log,
 	}).Handler())
 	mux.Handle("/login", mux.Handler("/exam/login"))

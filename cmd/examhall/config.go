@@ -133,6 +133,29 @@ func (c *Config) loadSecrets() {
 		AuthTTL:         envDuration("EXAMHALL_LIVE_AUTH_TTL", 0),
 		CallbackKey:     env("EXAMHALL_LIVE_CALLBACK_KEY"),
 	}
+	c.IM = im.Config{
+		AliyunAppID:     env("EXAMHALL_IM_ALIYUN_APP_ID"),
+		AliyunAppKey:    env("EXAMHALL_IM_ALIYUN_APP_KEY"),
+		AliyunAppSign:   env("EXAMHALL_IM_ALIYUN_APP_SIGN"),
+		AliyunTokenTTL:  envDuration("EXAMHALL_IM_ALIYUN_TOKEN_TTL", 0),
+		RongAppKey:      env("EXAMHALL_IM_RONGCLOUD_APP_KEY"),
+		RongAppSecret:   env("EXAMHALL_IM_RONGCLOUD_APP_SECRET"),
+		RongAPIURL:      env("EXAMHALL_IM_RONGCLOUD_API_URL"),
+		AccessKeyID:     env("EXAMHALL_ALIYUN_ACCESS_KEY_ID"),
+		AccessKeySecret: env("EXAMHALL_ALIYUN_ACCESS_KEY_SECRET"),
+		OldAppID:        env("EXAMHALL_IM_ALIYUN_OLD_APP_ID"),
+		OldAPIURL:       env("EXAMHALL_IM_ALIYUN_OLD_API_URL"),
+	}
+	c.Upload = upload.Config{
+		RoleARN:         env("EXAMHALL_UPLOAD_ROLE_ARN"),
+		Region:          env("EXAMHALL_UPLOAD_REGION"),
+		Bucket:          env("EXAMHALL_UPLOAD_BUCKET"),
+		BasePath:        env("EXAMHALL_UPLOAD_BASE_PATH"),
+		STSURL:          env("EXAMHALL_UPLOAD_STS_URL"),
+		AccessKeyID:     env("EXAMHALL_ALIYUN_ACCESS_KEY_ID"),
+		AccessKeySecret: env("EXAMHALL_ALIYUN_ACCESS_KEY_SECRET"),
+		Duration:        envDuration("EXAMHALL_UPLOAD_DURATION", 0),
+	}
 }
 
 func envOr(name, def string) string {
