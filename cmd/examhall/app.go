@@ -13,6 +13,7 @@ import (
 
 	"examhall"
 	"examhall/auth"
+	"examhall/cache"
 	"examhall/httpapi"
 	"examhall/httpapi/aui"
 	"examhall/httpapi/manage"
@@ -72,20 +73,32 @@ func (m *Main) Open(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("jwt key: %w", err)
 	}
-	m.Auth, err = auth.New(auth.Config{Key: key, SessionTTL: c.SessionTTL, AppTokenTTL: c.AppTokenTTL, Now: time.Now}, db, db)
+	// The proctoring surface reads the same users, rooms, rosters and cheat
+	// configs on every request; these serve them from memory for a second.
+	users := cache.NewUsers(db, cache.DefaultTTL)
+	rooms := cache.NewRooms(db, cache.DefaultTTL)
+	cheat := cache.NewCheat(db, cache.DefaultTTL)
+	m.Auth, err = auth.New(auth.Config{Key: key, SessionTTL: c.SessionTTL, AppTokenTTL: c.AppTokenTTL, Now: time.Now}, users, db)
 	if err != nil {
 		return err
 	}
 
 	client := &http.Client{Timeout: 10 * time.Second}
 	signer := live.New(c.Live)
-	policy := examhall.Policy{Rooms: db}
+	// Signed URLs stay valid for the signer's auth TTL; reuse them for a
+	// small part of it.
+	urlTTL := c.Live.AuthTTL
+	if urlTTL <= 0 {
+		urlTTL = live.DefaultAuthTTL
+	}
+	streams := cache.NewStreams(signer, urlTTL/8)
+	policy := examhall.Policy{Rooms: rooms}
 	now := time.Now
 
 	mux := http.NewServeMux()
 	mux.Handle("/exam/", (&aui.Server{
-		Auth: m.Auth, Policy: policy, Rooms: db, Exams: db, Audio: db, Cheat: db,
-		Streams: signer, IM: im.New(c.IM, client, now), Uploads: upload.New(c.Upload, client, now),
+		Auth: m.Auth, Policy: policy, Rooms: rooms, Exams: db, Audio: db, Cheat: cheat,
+		Streams: streams, IM: im.New(c.IM, client, now), Uploads: upload.New(c.Upload, client, now),
 		Callback: signer, Now: now, Location: m.Location, Log: m.Log,
 	}).Handler())
 	mux.Handle("/login", mux.Handler("/exam/login"))
@@ -95,7 +108,7 @@ func (m *Main) Open(ctx context.Context) error {
 	}).Handler())
 	mux.Handle("/api/v1/", (&manage.Server{
 		Auth: m.Auth, AppAuth: m.Auth, Policy: policy,
-		Users: db, Depts: db, Exams: db, Attempts: db, Rooms: db, Audio: db, Cheat: db, Apps: db,
+		Users: users, Depts: db, Exams: db, Attempts: db, Rooms: rooms, Audio: db, Cheat: cheat, Apps: db,
 		HashPassword: auth.HashPassword, PublicURL: c.PublicURL,
 		ExamineeClientURL: c.ExamineeClientURL, InvigilatorClientURL: c.InvigilatorClientURL,
 		JoinMargin: c.JoinMargin, Now: now, Location: m.Location, Log: m.Log,

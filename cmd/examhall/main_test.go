@@ -1,0 +1,257 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib"
+
+	"examhall"
+	"examhall/auth"
+	"examhall/demo"
+	"examhall/live"
+)
+
+// testMains runs fn against a whole program on SQLite and, when
+// EXAMHALL_TEST_POSTGRES is set, on PostgreSQL in a fresh schema.
+func testMains(t *testing.T, fn func(t *testing.T, m *Main)) {
+	t.Run("sqlite", func(t *testing.T) { fn(t, MustOpenMain(t, "")) })
+	if dsn := os.Getenv("EXAMHALL_TEST_POSTGRES"); dsn != "" {
+		t.Run("postgres", func(t *testing.T) { fn(t, MustOpenMain(t, mustSchema(t, dsn))) })
+	}
+}
+
+// mustSchema returns dsn pointing at a new schema dropped after the test.
+func mustSchema(t *testing.T, dsn string) string {
+	t.Helper()
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	schema := "e2e_" + examhall.NewID(6)
+	if _, err := db.Exec("CREATE SCHEMA " + schema); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if db, err := sql.Open("pgx", dsn); err == nil {
+			db.Exec("DROP SCHEMA " + schema + " CASCADE")
+			db.Close()
+		}
+	})
+	u, _ := url.Parse(dsn)
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// MustOpenMain opens a Main on a temporary data directory (and dsn, when
+// given) with live streaming configured with test keys.
+func MustOpenMain(tb testing.TB, dsn string) *Main {
+	tb.Helper()
+	m := NewMain()
+	m.Config.Data = tb.TempDir()
+	m.Config.DB = dsn
+	m.Config.Live = live.Config{
+		PushDomain: "push.example.com", PullDomain: "pull.example.com",
+		PushAuthKey: "push-test-key", PullAuthKey: "pull-test-key",
+	}
+	m.Log.Enabled(context.Background(), 0)
+	if err := m.Open(context.Background()); err != nil {
+		m.Close()
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { m.Close() })
+	return m
+}
+
+// call sends a request to the program's handler and decodes the JSON answer.
+func call(tb testing.TB, m *Main, method, target, token string, body any) (int, map[string]any) {
+	tb.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		rd = bytes.NewReader(b)
+	}
+	r := httptest.NewRequest(method, target, rd)
+	if token != "" {
+		r.Header.Set("authorization", token)
+	}
+	if body != nil {
+		r.Header.Set("Content-Type", "application/json")
+	}
+	w := httptest.NewRecorder()
+	m.Handler.ServeHTTP(w, r)
+	var out map[string]any
+	if err := json.Unmarshal(w.Body.Bytes(), &out); err != nil {
+		tb.Fatalf("%s %s: status %d, body %q is not a JSON object", method, target, w.Code, w.Body.String())
+	}
+	return w.Code, out
+}
+
+// joinLinks parses the demo's links into userId → token, and the invigilator's.
+func joinLinks(t *testing.T, res *demo.Result) (examinees map[string]string, invigilator string) {
+	examinees = map[string]string{}
+	for _, l := range res.Links {
+		u, err := url.Parse(l.URL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		q := u.Query()
+		if q.Get("roomId") != res.RoomID {
+			t.Fatalf("link %s: roomId %q, want %q", l.URL, q.Get("roomId"), res.RoomID)
+		}
+		if l.Role == examhall.RoleInvigilator {
+			if q.Get("role") != "0" || u.Host != "localhost:8000" {
+				t.Errorf("invigilator link %s: want role=0 on localhost:8000", l.URL)
+			}
+			invigilator = q.Get("token")
+		} else {
+			examinees[q.Get("userId")] = q.Get("token")
+		}
+	}
+	return examinees, invigilator
+}
+
+func seed(t *testing.T, m *Main) *demo.Result {
+	t.Helper()
+	res, err := demo.Seed(context.Background(), demo.Deps{
+		Users: m.DB, Depts: m.DB, Exams: m.DB, Attempts: m.DB, Rooms: m.DB, Audio: m.DB, Cheat: m.DB,
+		Auth: m.Auth, Apps: m.Auth, HashPassword: auth.HashPassword,
+		ExamineeClientURL: m.Config.ExamineeClientURL, InvigilatorClientURL: m.Config.InvigilatorClientURL,
+		JoinMargin: m.Config.JoinMargin, Now: time.Now(), Candidates: 40,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+func TestEndToEnd(t *testing.T) {
+	testMains(t, func(t *testing.T, m *Main) {
+		res := seed(t, m)
+		examinees, inv := joinLinks(t, res)
+		if len(examinees) < 5 || inv == "" {
+			t.Fatalf("demo links: %d examinees, invigilator %q; want ≥ 5 and one", len(examinees), inv)
+		}
+		var self, other string
+		for id := range examinees {
+			if self == "" {
+				self = id
+			} else if other == "" {
+				other = id
+			}
+		}
+		tok := examinees[self]
+		room := res.RoomID
+
+		t.Run("roomInfo", func(t *testing.T) {
+			code, out := call(t, m, "GET", "/exam/roomInfo?roomId="+room+"&ts=1", tok, nil)
+			data, _ := out["data"].(map[string]any)
+			if code != 200 || out["success"] != true || data["id"] != room || data["cheatConfig"] == nil {
+				t.Errorf("roomInfo = %d %v", code, out)
+			}
+		})
+		t.Run("userInfo self and other", func(t *testing.T) {
+			code, out := call(t, m, "GET", "/exam/userInfo?userId="+self+"&roomId="+room, tok, nil)
+			data, _ := out["data"].(map[string]any)
+			push, _ := data["rtcPushUrl"].(string)
+			if code != 200 || !strings.HasPrefix(push, "artc://push.example.com/exam/") || !strings.Contains(push, "auth_key=") {
+				t.Errorf("userInfo self = %d %v", code, out)
+			}
+			if code, out := call(t, m, "GET", "/exam/userInfo?userId="+other+"&roomId="+room, tok, nil); code != 403 || out["success"] != false {
+				t.Errorf("userInfo other = %d %v, want 403", code, out)
+			}
+		})
+		t.Run("userList", func(t *testing.T) {
+			if code, _ := call(t, m, "GET", "/exam/userList?roomId="+room, tok, nil); code != 403 {
+				t.Errorf("examinee userList = %d, want 403", code)
+			}
+			code, out := call(t, m, "GET", "/exam/userList?roomId="+room, inv, nil)
+			list, _ := out["data"].([]any)
+			if code != 200 || len(list) != len(examinees) {
+				t.Errorf("invigilator userList = %d with %d entries, want 200 with %d", code, len(list), len(examinees))
+			}
+		})
+		t.Run("cheat records", func(t *testing.T) {
+			data := fmt.Sprintf(`[{"detectTime":232323,"isMainMonitor":true,"detectType":"11","userId":%q,"extraInfo":"{222}2"},{"detectTime":232324,"isMainMonitor":true,"detectType":"12","userId":%q,"extraInfo":"{222}2"}]`, self, self)
+			body := map[string]any{"examId": res.ExamID, "roomId": room, "data": data}
+			if code, out := call(t, m, "POST", "/exam/cheat/addCheatRecord", tok, body); code != 200 || out["success"] != true {
+				t.Fatalf("addCheatRecord = %d %v", code, out)
+			}
+			code, out := call(t, m, "POST", "/exam/cheat/listCheatRecord", inv, map[string]any{"examId": res.ExamID, "roomId": room, "pageSize": 10, "scrollToken": ""})
+			d, _ := out["data"].(map[string]any)
+			recs, _ := d["cheatRecordEntitys"].([]any)
+			if code != 200 || len(recs) != 2 {
+				t.Fatalf("listCheatRecord = %d %v", code, out)
+			}
+			first := recs[0].(map[string]any)
+			if first["detectType"] != "12" || first["isMainMonitor"] != "true" || first["detectTime"] != "1970-01-01T08:03:52+08:00" {
+				t.Errorf("newest record = %v", first)
+			}
+		})
+		t.Run("endRoom", func(t *testing.T) {
+			if code, _ := call(t, m, "GET", "/exam/endRoom?roomId="+room, tok, nil); code != 403 {
+				t.Errorf("examinee endRoom = %d, want 403", code)
+			}
+			if code, out := call(t, m, "GET", "/exam/endRoom?roomId="+room, inv, nil); code != 200 || out["data"] != true {
+				t.Errorf("invigilator endRoom = %d %v", code, out)
+			}
+		})
+		t.Run("login", func(t *testing.T) {
+			for _, l := range res.Logins {
+				code, out := call(t, m, "POST", "/exam/login", "", map[string]string{"username": l.Account, "password": l.Password})
+				data, _ := out["data"].(map[string]any)
+				if code != 200 || data["token"] == nil || data["expire"] == nil {
+					t.Errorf("login %s = %d %v", l.Account, code, out)
+				}
+			}
+			if code, out := call(t, m, "POST", "/login", "", map[string]string{"username": "admin", "password": "wrong-password"}); code != 401 || out["success"] != false {
+				t.Errorf("bad login = %d %v, want 401", code, out)
+			}
+		})
+		t.Run("open API", func(t *testing.T) {
+			_, out := call(t, m, "GET", "/api/v5/token.ashx?appid="+res.AppID+"&secret="+res.AppSecret, "", nil)
+			token, _ := out["token"].(string)
+			if token == "" || out["expires_in"] != float64(7200) {
+				t.Fatalf("token.ashx = %v", out)
+			}
+			_, list := call(t, m, "GET", "/api/v5/examaction.ashx?token="+token+"&action=getExamList", "", nil)
+			items, _ := list["items"].([]any)
+			var graded map[string]any
+			for _, it := range items {
+				e := it.(map[string]any)
+				if e["examName"] == "会计基础考试A卷" {
+					graded = e
+				}
+			}
+			if graded == nil || graded["attendNum"] == "0" {
+				t.Fatalf("getExamList has no graded exam A: %v", list)
+			}
+			_, grades := call(t, m, "POST", "/api/v5/gradeaction.ashx?token="+token+"&action=getExamGrade&examID="+graded["examID"].(string), "", nil)
+			gi, _ := grades["items"].([]any)
+			if fmt.Sprint(len(gi)) != graded["attendNum"] || gi[0].(map[string]any)["order"] != "1" {
+				t.Errorf("getExamGrade: %d items (attendNum %v), first %v", len(gi), graded["attendNum"], gi[0])
+			}
+			_, pending := call(t, m, "GET", "/api/v5/examaction.ashx?token="+token+"&action=getUserExam&account=c0001", "", nil)
+			if pending["totalCount"] == nil {
+				t.Errorf("getUserExam = %v", pending)
+			}
+			_, bad := call(t, m, "GET", "/api/v5/gradeaction.ashx?token="+token+"&action=getExamGrade&examid=nope", "", nil)
+			if bad["errcode"] != "40803" {
+				t.Errorf("unknown exam = %v, want 40803", bad)
+			}
+		})
+	})
+}
