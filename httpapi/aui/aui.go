@@ -5,8 +5,19 @@
 //
 // Every answer is the vendor's envelope
 // {"success":bool,"errorCode":string,"errorMsg":string,"data":...}; errors also
-// carry a fitting HTTP status. Handlers decode, authorize through
+// carry a fitting HTTP status; errorCode is the examhall error code
+// ("invalid", "not_found", ...). Handlers decode, authorize through
 // examhall.Policy, call the domain services and encode; nothing else.
+//
+// Where the vendor's contract leaves room, this package decides:
+//   - The legacy /exam/getIMToken mirrors the vendor's v1 endpoint: body
+//     {userId, deviceId, deviceType}, answer {accessToken, refreshToken} of
+//     the old Aliyun IM, flat. The legacy /exam/createRoom defaults imServer
+//     to ["aliyun_old"], the IM of the vendor's v1 rooms.
+//   - createRoom with examId requires an admin, or an invigilator who already
+//     manages the exam (Policy.Exam with manage); see doCreateRoom.
+//   - userStatus is the member's online state from the CDN's stream
+//     callbacks: 1 while publishing, 0 otherwise (the vendor left it unused).
 package aui
 
 import (
