@@ -1,0 +1,189 @@
+package aui
+
+import (
+	"net/http"
+	"strings"
+
+	"examhall"
+)
+
+// examTimeLayout is examInfo's YYYY/MM/DD HH:mm:ss.
+const examTimeLayout = "2006/01/02 15:04:05"
+
+// examInfoData is an exam as examInfo answers it.
+type examInfoData struct {
+	ID        string          `json:"id"`
+	Name      string          `json:"name"`
+	StartTime string          `json:"startTime"`
+	EndTime   string          `json:"endTime"`
+	RadioInfo []broadcastData `json:"radioInfo"` // scheduled broadcasts
+	AudioInfo []audioData     `json:"audioInfo"` // the manual playlist
+}
+
+type audioData struct {
+	ID       string `json:"id"`
+	Classify int    `json:"classify"`
+	Name     string `json:"name"`
+	URL      string `json:"url"`
+	OSSURL   string `json:"ossUrl"`
+}
+
+func newAudioData(a *examhall.Audio) audioData {
+	return audioData{ID: a.ID, Classify: a.Classify, Name: a.Name, URL: a.URL, OSSURL: a.OSSURL}
+}
+
+type broadcastData struct {
+	ID        string `json:"id"`
+	Classify  int    `json:"classify"`
+	Name      string `json:"name"`
+	StartTime string `json:"startTime"`
+	URL       string `json:"url"`
+	OSSURL    string `json:"ossUrl"`
+}
+
+func (s *Server) examInfo(w http.ResponseWriter, r *http.Request) (any, error) {
+	examID, err := queryID(r, "examId")
+	if err != nil {
+		return nil, err
+	}
+	ctx := r.Context()
+	if err := s.Policy.Exam(ctx, examID, false); err != nil {
+		return nil, err
+	}
+	e, err := s.Exams.FindExamByID(ctx, examID)
+	if err != nil {
+		return nil, err
+	}
+	broadcasts, err := s.Audio.FindBroadcasts(ctx, examID)
+	if err != nil {
+		return nil, err
+	}
+	playlist, err := s.Audio.FindPlaylist(ctx, examID)
+	if err != nil {
+		return nil, err
+	}
+	loc := s.loc()
+	d := examInfoData{
+		ID:        e.ID,
+		Name:      e.Name,
+		StartTime: e.BeginTime.In(loc).Format(examTimeLayout),
+		EndTime:   e.EndTime.In(loc).Format(examTimeLayout),
+		RadioInfo: make([]broadcastData, 0, len(broadcasts)),
+		AudioInfo: make([]audioData, 0, len(playlist)),
+	}
+	for _, b := range broadcasts {
+		d.RadioInfo = append(d.RadioInfo, broadcastData{
+			ID: b.ID, Classify: b.Classify, Name: b.Name, URL: b.URL, OSSURL: b.OSSURL,
+			StartTime: b.StartTime.In(loc).Format(examTimeLayout),
+		})
+	}
+	for _, a := range playlist {
+		d.AudioInfo = append(d.AudioInfo, newAudioData(a))
+	}
+	return d, nil
+}
+
+// Paging limits of selectAudio.
+const (
+	defaultAudioPageSize = 10
+	maxAudioPageSize     = 100
+	maxPageNum           = 1 << 30 // keeps the offset far from overflowing
+)
+
+// selectAudioRequest is the body of selectAudio. Classify filters only when
+// the body has it: the seed's example sends 0, which is also a real class.
+type selectAudioRequest struct {
+	PageSize int    `json:"pageSize"`
+	PageNum  int    `json:"pageNum"`
+	Name     string `json:"name"`
+	Classify *int   `json:"classify"`
+}
+
+func (q *selectAudioRequest) validate() error {
+	switch {
+	case q.PageSize < 0 || q.PageSize > maxAudioPageSize:
+		return examhall.Errorf(examhall.EINVALID, "pageSize must be between 1 and %d", maxAudioPageSize)
+	case q.PageNum < 0 || q.PageNum > maxPageNum:
+		return examhall.Errorf(examhall.EINVALID, "pageNum must be between 1 and %d", maxPageNum)
+	}
+	if q.PageSize == 0 {
+		q.PageSize = defaultAudioPageSize
+	}
+	if q.PageNum == 0 {
+		q.PageNum = 1
+	}
+	return checkLen("name", q.Name, false, examhall.MaxNameLen)
+}
+
+type audioPage struct {
+	PageNum  int         `json:"pageNum"`
+	PageSize int         `json:"pageSize"`
+	Total    int         `json:"total"`
+	List     []audioData `json:"list"`
+}
+
+func (s *Server) selectAudio(w http.ResponseWriter, r *http.Request) (any, error) {
+	var req selectAudioRequest
+	if err := decode(w, r, &req); err != nil {
+		return nil, err
+	}
+	if err := s.Policy.Staff(r.Context()); err != nil {
+		return nil, err
+	}
+	clips, total, err := s.Audio.FindAudios(r.Context(), examhall.AudioFilter{
+		Name:     req.Name,
+		Classify: req.Classify,
+		Offset:   (req.PageNum - 1) * req.PageSize,
+		Limit:    req.PageSize,
+	})
+	if err != nil {
+		return nil, err
+	}
+	page := audioPage{PageNum: req.PageNum, PageSize: req.PageSize, Total: total, List: make([]audioData, 0, len(clips))}
+	for _, a := range clips {
+		page.List = append(page.List, newAudioData(a))
+	}
+	return page, nil
+}
+
+// uploadData is examhall.UploadCredentials with the expiry in our format.
+type uploadData struct {
+	Region          string `json:"region"`
+	AccessKeyID     string `json:"accessKeyId"`
+	AccessKeySecret string `json:"accessKeySecret"`
+	STSToken        string `json:"stsToken"`
+	Bucket          string `json:"bucket"`
+	Expiration      string `json:"expiration"`
+}
+
+// ossConfig issues upload credentials for the caller's own prefix of the
+// exam. mode is OSS (the default, as with the vendor) or VOD.
+func (s *Server) ossConfig(w http.ResponseWriter, r *http.Request) (any, error) {
+	examID, err := queryID(r, "examId")
+	if err != nil {
+		return nil, err
+	}
+	mode := strings.ToUpper(r.URL.Query().Get("mode"))
+	switch mode {
+	case "":
+		mode = "OSS"
+	case "OSS", "VOD":
+	default:
+		return nil, examhall.Errorf(examhall.EINVALID, "mode must be OSS or VOD")
+	}
+	if err := s.Policy.Exam(r.Context(), examID, false); err != nil {
+		return nil, err
+	}
+	cred, err := s.Uploads.UploadCredentials(r.Context(), examID, callerOf(r).ID, mode)
+	if err != nil {
+		return nil, err
+	}
+	return uploadData{
+		Region:          cred.Region,
+		AccessKeyID:     cred.AccessKeyID,
+		AccessKeySecret: cred.AccessKeySecret,
+		STSToken:        cred.STSToken,
+		Bucket:          cred.Bucket,
+		Expiration:      s.rfc3339(cred.Expiration),
+	}, nil
+}
