@@ -84,9 +84,9 @@ func JSONError(err error) error {
 	case errors.As(err, &typ):
 		field := typ.Field
 		if field == "" {
-			return examhall.Errorf(examhall.EINVALID, "request body must be a JSON %s, not %s", typeName(typ.Type.Kind().String()), typ.Value)
+			return examhall.Errorf(examhall.EINVALID, "request body must be %s, not %s", typeName(typ.Type.Kind().String()), jsonValue(typ.Value))
 		}
-		return examhall.Errorf(examhall.EINVALID, "field %q must be %s, not %s", field, typeName(typ.Type.Kind().String()), typ.Value)
+		return examhall.Errorf(examhall.EINVALID, "field %q must be %s, not %s", field, typeName(typ.Type.Kind().String()), jsonValue(typ.Value))
 	}
 	var e *examhall.Error
 	if errors.As(err, &e) {
@@ -95,6 +95,21 @@ func JSONError(err error) error {
 	return examhall.Errorf(examhall.EINVALID, "malformed JSON: %s", strings.TrimPrefix(err.Error(), "json: "))
 }
 
+// jsonValue names what json.UnmarshalTypeError.Value describes: "array",
+// "string", or "number 1.5" for a number that does not fit.
+func jsonValue(v string) string {
+	switch {
+	case v == "object", v == "array", v == "bool":
+		return "an " + strings.Replace(v, "bool", "boolean", 1)
+	case strings.HasPrefix(v, "number "):
+		return strings.TrimPrefix(v, "number ")
+	case v == "number":
+		return "a number"
+	}
+	return "a " + v
+}
+
+// typeName names a Go kind as a JSON type.
 func typeName(kind string) string {
 	switch kind {
 	case "struct", "map":
@@ -105,7 +120,9 @@ func typeName(kind string) string {
 		return "a string"
 	case "bool":
 		return "a boolean"
-	case "int", "int8", "int16", "int32", "int64", "uint", "uint8", "uint16", "uint32", "uint64", "float32", "float64":
+	case "int", "int8", "int16", "int32", "int64", "uint", "uint8", "uint16", "uint32", "uint64":
+		return "a whole number"
+	case "float32", "float64":
 		return "a number"
 	}
 	return "a " + kind
@@ -130,6 +147,35 @@ func Recover(log *slog.Logger, next http.Handler, onPanic func(w http.ResponseWr
 				onPanic(w, r)
 			}
 		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// CORS lets the AUI web clients, served from their own origins, call the
+// API from a browser. Only the listed origins are allowed ("*" allows any);
+// tokens travel in the authorization header, never in cookies, so no
+// credentials mode is needed.
+func CORS(origins []string, next http.Handler) http.Handler {
+	allowed := make(map[string]bool, len(origins))
+	for _, o := range origins {
+		allowed[strings.TrimRight(o, "/")] = true
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		origin := r.Header.Get("Origin")
+		if origin == "" || !(allowed[origin] || allowed["*"]) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		h := w.Header()
+		h.Set("Access-Control-Allow-Origin", origin)
+		h.Add("Vary", "Origin")
+		if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
+			h.Set("Access-Control-Allow-Methods", "GET, POST, PUT, PATCH, DELETE, OPTIONS")
+			h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type")
+			h.Set("Access-Control-Max-Age", "600")
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
 		next.ServeHTTP(w, r)
 	})
 }

@@ -1,0 +1,91 @@
+package httpapi
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"examhall"
+)
+
+func TestDecodeJSONErrors(t *testing.T) {
+	type req struct {
+		Name     string `json:"name"`
+		PageNum  int    `json:"pageNum"`
+		Tags     []int  `json:"tags"`
+		Disabled bool   `json:"disabled"`
+	}
+	tests := []struct {
+		body, code, msg string
+	}{
+		{``, examhall.EINVALID, "request body is empty; a JSON object is required"},
+		{`{"name":`, examhall.EINVALID, "malformed JSON: unexpected end of body"},
+		{`{"name" "x"}`, examhall.EINVALID, "malformed JSON at byte 9"},
+		{`[]`, examhall.EINVALID, "request body must be an object, not an array"},
+		{`{"name":1}`, examhall.EINVALID, `field "name" must be a string, not a number`},
+		{`{"pageNum":1.5}`, examhall.EINVALID, `field "pageNum" must be a whole number, not 1.5`},
+		{`{"pageNum":"1"}`, examhall.EINVALID, `field "pageNum" must be a whole number, not a string`},
+		{`{"tags":{}}`, examhall.EINVALID, `field "tags" must be an array, not an object`},
+		{`{"disabled":"yes"}`, examhall.EINVALID, `field "disabled" must be a boolean, not a string`},
+		{`{} {}`, examhall.EINVALID, "request body must hold a single JSON value"},
+		{`{"name":"` + strings.Repeat("x", examhall.MaxBodyBytes) + `"}`, examhall.ETOOLARGE, "request body is larger than 1048576 bytes"},
+	}
+	for _, tt := range tests {
+		r := httptest.NewRequest("POST", "/", strings.NewReader(tt.body))
+		var v req
+		err := DecodeJSON(httptest.NewRecorder(), r, &v)
+		if got := examhall.ErrorCode(err); got != tt.code {
+			t.Errorf("body %.40q: code %q, want %q (%v)", tt.body, got, tt.code, err)
+		}
+		if got := examhall.ErrorMessage(err); !strings.HasPrefix(got, tt.msg) {
+			t.Errorf("body %.40q: message %q, want prefix %q", tt.body, got, tt.msg)
+		}
+	}
+}
+
+func TestStatus(t *testing.T) {
+	tests := map[string]int{
+		examhall.EINVALID: 400, examhall.EUNAUTHORIZED: 401, examhall.EFORBIDDEN: 403, examhall.ENOTFOUND: 404,
+		examhall.ECONFLICT: 409, examhall.ETOOLARGE: 413, examhall.EUNAVAILABLE: 503, examhall.EINTERNAL: 500,
+	}
+	for code, want := range tests {
+		if got := Status(examhall.Errorf(code, "x")); got != want {
+			t.Errorf("Status(%s) = %d, want %d", code, got, want)
+		}
+	}
+	if got := Status(http.ErrBodyNotAllowed); got != 500 {
+		t.Errorf("Status(plain error) = %d, want 500", got)
+	}
+}
+
+func TestCORS(t *testing.T) {
+	h := CORS([]string{"http://localhost:8001/"}, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusTeapot)
+	}))
+	tests := []struct {
+		method, origin string
+		status         int
+		allow          string
+	}{
+		{"GET", "http://localhost:8001", http.StatusTeapot, "http://localhost:8001"},
+		{"OPTIONS", "http://localhost:8001", http.StatusNoContent, "http://localhost:8001"},
+		{"GET", "http://evil.example", http.StatusTeapot, ""},
+		{"OPTIONS", "http://evil.example", http.StatusTeapot, ""},
+		{"GET", "", http.StatusTeapot, ""},
+	}
+	for _, tt := range tests {
+		r := httptest.NewRequest(tt.method, "/exam/roomInfo", nil)
+		if tt.origin != "" {
+			r.Header.Set("Origin", tt.origin)
+		}
+		if tt.method == "OPTIONS" {
+			r.Header.Set("Access-Control-Request-Method", "GET")
+		}
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		if w.Code != tt.status || w.Header().Get("Access-Control-Allow-Origin") != tt.allow {
+			t.Errorf("%s from %q: %d allow %q, want %d allow %q", tt.method, tt.origin, w.Code, w.Header().Get("Access-Control-Allow-Origin"), tt.status, tt.allow)
+		}
+	}
+}
