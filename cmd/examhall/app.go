@@ -116,7 +116,7 @@ func (m *Main) Open(ctx context.Context) error {
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
-	m.Handler = httpapi.Log(m.Log, mux)
+	m.Handler = httpapi.Log(m.Log, httpapi.CORS(c.Origins(), mux))
 	return nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -31,6 +32,7 @@ type Config struct {
 	ExamineeClientURL    string        // EXAMHALL_EXAMINEE_CLIENT_URL: join-link base for examinees
 	InvigilatorClientURL string        // EXAMHALL_INVIGILATOR_CLIENT_URL: join-link base for invigilators
 	JoinMargin           time.Duration // EXAMHALL_JOIN_MARGIN: join links expire at the exam's end plus this
+	CORSOrigins          string        // EXAMHALL_CORS_ORIGINS: comma-separated browser origins allowed to call the API; default the two client URLs
 
 	JWTKey      string        // EXAMHALL_JWT_KEY; empty = generated once into Data/jwt.key
 	SessionTTL  time.Duration // EXAMHALL_SESSION_TTL
@@ -95,6 +97,27 @@ func (c *Config) DSN() string {
 	return strings.TrimRight(c.Data, "/") + "/examhall.db"
 }
 
+// Origins returns the browser origins allowed to call the API: the
+// configured list, or the origins of the two client pages.
+func (c *Config) Origins() []string {
+	if c.CORSOrigins != "" {
+		var out []string
+		for _, o := range strings.Split(c.CORSOrigins, ",") {
+			if o = strings.TrimSpace(o); o != "" {
+				out = append(out, o)
+			}
+		}
+		return out
+	}
+	var out []string
+	for _, u := range []string{c.ExamineeClientURL, c.InvigilatorClientURL} {
+		if p, err := url.Parse(u); err == nil && p.Scheme != "" && p.Host != "" {
+			out = append(out, p.Scheme+"://"+p.Host)
+		}
+	}
+	return out
+}
+
 // env reads EXAMHALL_* settings; tests swap it.
 var env = os.Getenv
 
@@ -114,6 +137,7 @@ func (c *Config) serveFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.PublicURL, "public-url", envOr("EXAMHALL_PUBLIC_URL", c.PublicURL), "public base URL of exam entry links (env EXAMHALL_PUBLIC_URL)")
 	fs.StringVar(&c.ExamineeClientURL, "examinee-client", envOr("EXAMHALL_EXAMINEE_CLIENT_URL", c.ExamineeClientURL), "examinee client page, base of join links (env EXAMHALL_EXAMINEE_CLIENT_URL)")
 	fs.StringVar(&c.InvigilatorClientURL, "invigilator-client", envOr("EXAMHALL_INVIGILATOR_CLIENT_URL", c.InvigilatorClientURL), "invigilator client page, base of join links (env EXAMHALL_INVIGILATOR_CLIENT_URL)")
+	fs.StringVar(&c.CORSOrigins, "cors-origins", envOr("EXAMHALL_CORS_ORIGINS", c.CORSOrigins), "comma-separated browser origins allowed to call the API; default the two client URLs' origins (env EXAMHALL_CORS_ORIGINS)")
 	fs.DurationVar(&c.JoinMargin, "join-margin", envDuration("EXAMHALL_JOIN_MARGIN", c.JoinMargin), "join links stay valid this long after the exam's end (env EXAMHALL_JOIN_MARGIN)")
 	fs.DurationVar(&c.SessionTTL, "session-ttl", envDuration("EXAMHALL_SESSION_TTL", c.SessionTTL), "login session lifetime (env EXAMHALL_SESSION_TTL)")
 	fs.DurationVar(&c.AppTokenTTL, "openapi-token-ttl", envDuration("EXAMHALL_OPENAPI_TOKEN_TTL", c.AppTokenTTL), "open-API token lifetime, at most 2h (env EXAMHALL_OPENAPI_TOKEN_TTL)")
