@@ -403,6 +403,7 @@ func newWorld(t *testing.T) *world {
 type request struct {
 	method, path, token string
 	body                string
+	bodyReader          io.Reader // instead of body, for large bodies
 	contentType         string
 }
 
@@ -412,6 +413,8 @@ func (w *world) do(t *testing.T, req request) *httptest.ResponseRecorder {
 	var body io.Reader
 	if req.body != "" {
 		body = strings.NewReader(req.body)
+	} else if req.bodyReader != nil {
+		body = req.bodyReader
 	}
 	r := httptest.NewRequest(req.method, req.path, body)
 	if req.token != "" {
