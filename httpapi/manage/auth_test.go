@@ -122,7 +122,6 @@ func TestAuthorization(t *testing.T) {
 	}
 }
 
-
 // TestJoinTokenLimits checks that a join-link token, bound to room r1, does
 // not open the rest of the API even when its user is an admin.
 func TestJoinTokenLimits(t *testing.T) {

@@ -446,4 +446,3 @@ func errorCode(tb testing.TB, rec *httptest.ResponseRecorder) string {
 	MustDecode(tb, rec, &e)
 	return e.Error.Code
 }
-
