@@ -148,8 +148,8 @@ func (s *Server) listExams(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, newList(convert(es, s.examJSON), total))
 }
 
-// createExam creates an exam. Defaults: allowTimes 1, integralRate
-// DefaultIntegralRate, audience all, status draft.
+// createExam creates a draft exam. Defaults: allowTimes 1, integralRate
+// DefaultIntegralRate, audience all.
 func (s *Server) createExam(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	if err := s.admin(ctx); err != nil {
@@ -158,6 +158,9 @@ func (s *Server) createExam(w http.ResponseWriter, r *http.Request) error {
 	var req examRequest
 	if err := decode(w, r, &req); err != nil {
 		return err
+	}
+	if req.Status != nil && *req.Status != examhall.ExamDraft {
+		return examhall.Errorf(examhall.EINVALID, "an exam starts as a draft: give it a paper, then POST /exams/{id}/publish")
 	}
 	c, _ := callerOf(ctx)
 	e := &examhall.Exam{

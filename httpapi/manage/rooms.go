@@ -57,12 +57,20 @@ func (s *Server) createRoom(w http.ResponseWriter, r *http.Request) error {
 	if _, err := checkID("examId", req.ExamID); err != nil {
 		return err
 	}
+	// A room's creator manages its exam (grades included), so invigilators
+	// may add rooms only to exams they already manage; admins give them
+	// their first room of an exam.
+	c, _ := callerOf(ctx)
+	if c.Role != examhall.RoleAdmin {
+		if err := s.Policy.Exam(ctx, req.ExamID, true); err != nil {
+			return err
+		}
+	}
 	if _, err := s.Exams.FindExamByID(ctx, req.ExamID); examhall.ErrorCode(err) == examhall.ENOTFOUND {
 		return examhall.Errorf(examhall.EINVALID, "exam %q does not exist", req.ExamID)
 	} else if err != nil {
 		return err
 	}
-	c, _ := callerOf(ctx)
 	room := &examhall.Room{Name: req.Name, ExamID: req.ExamID, CreatedBy: c.ID}
 	if err := s.Rooms.CreateRoom(ctx, room); err != nil {
 		return err
