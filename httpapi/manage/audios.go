@@ -146,24 +146,6 @@ func (s *Server) deleteAudio(w http.ResponseWriter, r *http.Request) error {
 	return noContent(w)
 }
 
-// examFor authorizes the caller (staff, or only admins when adminOnly) and
-// returns the exam of the path's {id}, so unknown exams answer 404.
-func (s *Server) examFor(r *http.Request, adminOnly bool) (*examhall.Exam, error) {
-	ctx := r.Context()
-	check := s.staff
-	if adminOnly {
-		check = s.admin
-	}
-	if err := check(ctx); err != nil {
-		return nil, err
-	}
-	id, err := pathID(r, "id")
-	if err != nil {
-		return nil, err
-	}
-	return s.Exams.FindExamByID(ctx, id)
-}
-
 func (s *Server) getBroadcasts(w http.ResponseWriter, r *http.Request) error {
 	e, err := s.examFor(r, false)
 	if err != nil {

@@ -119,6 +119,24 @@ func checkExam(e *examhall.Exam) error {
 	return nil
 }
 
+// examFor authorizes the caller (staff, or only admins when adminOnly) and
+// returns the exam of the path's {id}, so unknown exams answer 404.
+func (s *Server) examFor(r *http.Request, adminOnly bool) (*examhall.Exam, error) {
+	ctx := r.Context()
+	check := s.staff
+	if adminOnly {
+		check = s.admin
+	}
+	if err := check(ctx); err != nil {
+		return nil, err
+	}
+	id, err := pathID(r, "id")
+	if err != nil {
+		return nil, err
+	}
+	return s.Exams.FindExamByID(ctx, id)
+}
+
 // listExams lists exams filtered by status and q (name substring).
 func (s *Server) listExams(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
