@@ -1,8 +1,11 @@
 package manage
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -354,5 +357,38 @@ func TestCheatConfigForms(t *testing.T) {
 		if got != tt.want {
 			t.Errorf("stored %q, want %q", got, tt.want)
 		}
+	}
+}
+
+// TestInternalErrors checks failures of the services and panics reach the
+// client as a bare "internal error" and the log in full.
+func TestInternalErrors(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		breakIt func(w *world)
+	}{
+		{"service error", func(w *world) {
+			w.apps.FindAppsFn = func(context.Context) ([]*examhall.App, error) {
+				return nil, errors.New("db: connection refused to 10.0.0.5")
+			}
+		}},
+		{"panic", func(w *world) {
+			w.apps.FindAppsFn = func(context.Context) ([]*examhall.App, error) { panic("boom at 10.0.0.5") }
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			w := newWorld(t)
+			var logged bytes.Buffer
+			w.srv.Log = slog.New(slog.NewTextHandler(&logged, nil))
+			tt.breakIt(w)
+			rec := w.do(t, request{method: "GET", path: "/api/v1/apps", token: tokAdmin})
+			want := "{\"error\":{\"code\":\"internal\",\"message\":\"internal error\"}}\n"
+			if rec.Code != http.StatusInternalServerError || rec.Body.String() != want {
+				t.Errorf("got %d %q, want 500 %q", rec.Code, rec.Body, want)
+			}
+			if !strings.Contains(logged.String(), "10.0.0.5") {
+				t.Errorf("the log lacks the cause: %q", logged.String())
+			}
+		})
 	}
 }
