@@ -99,8 +99,10 @@ func JSONError(err error) error {
 // "string", or "number 1.5" for a number that does not fit.
 func jsonValue(v string) string {
 	switch {
-	case v == "object", v == "array", v == "bool":
-		return "an " + strings.Replace(v, "bool", "boolean", 1)
+	case v == "object", v == "array":
+		return "an " + v
+	case v == "bool":
+		return "a boolean"
 	case strings.HasPrefix(v, "number "):
 		return strings.TrimPrefix(v, "number ")
 	case v == "number":

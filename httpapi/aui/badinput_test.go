@@ -62,12 +62,12 @@ func TestBadInput(t *testing.T) {
 		{"getOssConfig: bad mode", "GET", "/exam/getOssConfig?examId=exam1&mode=FTP", "", 400, "mode must be OSS or VOD"},
 		{"getOssConfig: no examId", "GET", "/exam/getOssConfig?mode=OSS", "", 400, "examId is required"},
 
-		{"selectAudio: classify string", "POST", "/exam/selectAudio", `{"classify":"2"}`, 400, `"classify" must be a number`},
+		{"selectAudio: classify string", "POST", "/exam/selectAudio", `{"classify":"2"}`, 400, `"classify" must be a whole number`},
 		{"selectAudio: pageSize 101", "POST", "/exam/selectAudio", `{"pageSize":101}`, 400, "pageSize must be between 1 and 100"},
 		{"selectAudio: pageSize negative", "POST", "/exam/selectAudio", `{"pageSize":-1}`, 400, "pageSize"},
 		{"selectAudio: pageNum negative", "POST", "/exam/selectAudio", `{"pageNum":-1}`, 400, "pageNum"},
 		{"selectAudio: pageNum huge", "POST", "/exam/selectAudio", `{"pageNum":9223372036854775807,"pageSize":100}`, 400, "pageNum"},
-		{"selectAudio: pageNum fraction", "POST", "/exam/selectAudio", `{"pageNum":1.5}`, 400, `"pageNum" must be a number`},
+		{"selectAudio: pageNum fraction", "POST", "/exam/selectAudio", `{"pageNum":1.5}`, 400, `"pageNum" must be a whole number`},
 		{"selectAudio: long name", "POST", "/exam/selectAudio", `{"name":"` + long + `"}`, 400, "name must be at most 64"},
 
 		{"audioStatus: 2", "POST", "/exam/updateRoomAudioStatus", `{"id":"` + roomR + `","audioStatus":2}`, 400, "audioStatus must be 0 or 1"},
@@ -109,11 +109,11 @@ func TestBadInput(t *testing.T) {
 		{"listCheatRecord: scrollToken word", "POST", "/exam/cheat/listCheatRecord", `{"roomId":"` + roomR + `","scrollToken":"abc"}`, 400, `scrollToken must be a whole number, not "abc"`},
 		{"listCheatRecord: scrollToken 0", "POST", "/exam/cheat/listCheatRecord", `{"roomId":"` + roomR + `","scrollToken":"0"}`, 400, "scrollToken must be a positive"},
 		{"listCheatRecord: scrollToken negative", "POST", "/exam/cheat/listCheatRecord", `{"roomId":"` + roomR + `","scrollToken":-5}`, 400, "scrollToken must be a positive"},
-		{"listCheatRecord: scrollToken bool", "POST", "/exam/cheat/listCheatRecord", `{"roomId":"` + roomR + `","scrollToken":true}`, 400, `"scrollToken" must be a number`},
+		{"listCheatRecord: scrollToken bool", "POST", "/exam/cheat/listCheatRecord", `{"roomId":"` + roomR + `","scrollToken":true}`, 400, `"scrollToken" must be a whole number`},
 		{"listCheatRecord: pageSize word", "POST", "/exam/cheat/listCheatRecord", `{"roomId":"` + roomR + `","pageSize":"ten"}`, 400, "pageSize must be a whole number"},
 		{"listCheatRecord: pageSize 1001", "POST", "/exam/cheat/listCheatRecord", `{"roomId":"` + roomR + `","pageSize":1001}`, 400, "pageSize must be between 1 and 1000"},
 		{"listCheatRecord: pageSize negative", "POST", "/exam/cheat/listCheatRecord", `{"roomId":"` + roomR + `","pageSize":"-1"}`, 400, "pageSize must be between"},
-		{"listCheatRecord: pageSize object", "POST", "/exam/cheat/listCheatRecord", `{"roomId":"` + roomR + `","pageSize":{}}`, 400, `"pageSize" must be a number, not object`},
+		{"listCheatRecord: pageSize object", "POST", "/exam/cheat/listCheatRecord", `{"roomId":"` + roomR + `","pageSize":{}}`, 400, `"pageSize" must be a whole number, not an object`},
 		{"listCheatRecord: no ids", "POST", "/exam/cheat/listCheatRecord", `{"pageSize":10}`, 400, "roomId or examId is required"},
 		{"listCheatRecord: wrong exam", "POST", "/exam/cheat/listCheatRecord", `{"roomId":"` + roomR + `","examId":"exam2"}`, 400, "is not the exam of room"},
 

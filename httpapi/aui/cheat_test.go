@@ -70,11 +70,11 @@ func TestParseCheatRecordsErrors(t *testing.T) {
 		{"negative detectTime", `[{"userId":"u","detectType":"t","detectTime":-1}]`, examhall.EINVALID, "record 0: detectTime must not be negative"},
 		{"detectTime past 9999", `[{"userId":"u","detectType":"t","detectTime":253402300800000}]`, examhall.EINVALID, "record 0: detectTime is after the year 9999"},
 		{"detectTime string", `[{"userId":"u","detectType":"t","detectTime":"232323"}]`, examhall.EINVALID, "record 0: detectTime must be a number of milliseconds, not string"},
-		{"userId number", `[{"userId":7,"detectType":"t","detectTime":1}]`, examhall.EINVALID, `record 0: field "userId" must be a string, not number`},
+		{"userId number", `[{"userId":7,"detectType":"t","detectTime":1}]`, examhall.EINVALID, `record 0: field "userId" must be a string, not a number`},
 		{"long detectType", `[{"userId":"u","detectType":"` + strings.Repeat("t", 65) + `","detectTime":1}]`, examhall.EINVALID, "record 0: detectType must be at most 64 characters"},
 		{"extraInfo number", `[` + rec(`,"extraInfo":5`) + `]`, examhall.EINVALID, "record 0: extraInfo must be a string or an object, not number"},
 		{"long extraInfo object", `[` + rec(`,"extraInfo":{"m":"`+strings.Repeat("x", 8190)+`"}`) + `]`, examhall.EINVALID, "record 0: extraInfo must be at most 8192 bytes"},
-		{"isMainMonitor string", `[` + rec(`,"isMainMonitor":"true"`) + `]`, examhall.EINVALID, `record 0: field "isMainMonitor" must be a boolean, not string`},
+		{"isMainMonitor string", `[` + rec(`,"isMainMonitor":"true"`) + `]`, examhall.EINVALID, `record 0: field "isMainMonitor" must be a boolean, not a string`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
