@@ -96,12 +96,13 @@ func (m *Main) Open(ctx context.Context) error {
 	now := time.Now
 
 	mux := http.NewServeMux()
-	mux.Handle("/exam/", (&aui.Server{
+	proctoring := (&aui.Server{
 		Auth: m.Auth, Policy: policy, Rooms: rooms, Exams: db, Audio: db, Cheat: cheat,
 		Streams: streams, IM: im.New(c.IM, client, now), Uploads: upload.New(c.Upload, client, now),
 		Callback: signer, Now: now, Location: m.Location, Log: m.Log,
-	}).Handler())
-	mux.Handle("/login", mux.Handler("/exam/login"))
+	}).Handler()
+	mux.Handle("/exam/", proctoring)
+	mux.Handle("/login", proctoring)
 	mux.Handle("/api/v5/", (&v5.Server{
 		Apps: m.Auth, Exams: db, Attempts: db, Users: db,
 		PublicURL: c.PublicURL, Now: now, Location: m.Location, Log: m.Log,

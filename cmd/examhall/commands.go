@@ -218,7 +218,9 @@ func runGen(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	m.Config.storeFlags(fs)
 	var opt store.GenOptions
 	fs.IntVar(&opt.Exams, "exams", 1000, "exams")
-	fs.IntVar(&opt.Users, "users", 100000, "candidates")
+	fs.IntVar(&opt.Candidates, "users", 100000, "candidates")
+	fs.IntVar(&opt.BigExam, "big-exam", 100000, "attempts of the first exam")
+	fs.StringVar(&opt.Prefix, "prefix", "gen", "prefix of generated accounts and names (use a new one per run)")
 	fs.IntVar(&opt.Attempts, "attempts", 1000000, "published attempts")
 	if err := m.parse(fs, args, stderr); err != nil {
 		return err
@@ -232,7 +234,7 @@ func runGen(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err := db.Generate(ctx, opt); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "generated %d exams, %d candidates, %d attempts in %s\n", opt.Exams, opt.Users, opt.Attempts, time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(stdout, "generated %d exams, %d candidates, %d attempts in %s\n", opt.Exams, opt.Candidates, opt.Attempts, time.Since(start).Round(time.Millisecond))
 	return nil
 }
 
