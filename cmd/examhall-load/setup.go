@@ -23,7 +23,7 @@ import (
 type Fixtures struct {
 	Prefix     string     // run prefix of every account and name
 	AdminToken string     // session token of the admin
-	ExamID     string     // a published exam open from now-1h to now+3h
+	ExamID     string     // a published exam open from now-1h to now+3h, one question
 	RoomID     string     // a room of that exam
 	Examinees  []Examinee // on the room's roster, with their join tokens
 }
@@ -203,12 +203,22 @@ func Setup(ctx context.Context, client *http.Client, base, admin, password strin
 		"paperScore":    100,
 		"allowTimes":    1,
 		"audience":      "all",
-		"status":        "published",
 	}, &exam)
 	if err != nil {
 		return nil, err
 	}
 	f.ExamID = string(exam.ID)
+	examPath := "/api/v1/exams/" + url.PathEscape(f.ExamID)
+	// An exam is published once it has a paper.
+	if err := m.call(ctx, "set paper", "PUT", examPath+"/paper", []map[string]any{{
+		"type": "single", "stem": "Load test question", "score": 100,
+		"options": []string{"yes", "no"}, "correct": []int{0},
+	}}, nil); err != nil {
+		return nil, err
+	}
+	if err := m.call(ctx, "publish exam", "POST", examPath+"/publish", nil, nil); err != nil {
+		return nil, err
+	}
 
 	var room struct {
 		ID flexID `json:"id"`
