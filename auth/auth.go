@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -72,6 +73,7 @@ type Service struct {
 	appTokenTTL time.Duration
 	now         func() time.Time
 	parser      *jwt.Parser
+	verified    verifiedTokens
 	users       examhall.UserService
 	apps        examhall.AppService
 }
@@ -233,6 +235,17 @@ func (s *Service) verify(token string, kinds ...string) (*claims, error) {
 	if len(token) > maxTokenLen {
 		return nil, errInvalidToken
 	}
+	if c := s.verified.get(token); c != nil {
+		// Verified before: only the kind and the expiry can have changed
+		// their verdict since.
+		if !slices.Contains(kinds, c.Audience[0]) {
+			return nil, errInvalidToken
+		}
+		if !s.now().Before(c.ExpiresAt.Time) {
+			return nil, examhall.ErrTokenExpired
+		}
+		return c, nil
+	}
 	var c claims
 	_, err := s.parser.ParseWithClaims(token, &c, s.keyFunc)
 	// The parser checks the signature before the claims, so an expiry
@@ -250,7 +263,39 @@ func (s *Service) verify(token string, kinds ...string) (*claims, error) {
 	if expired {
 		return nil, examhall.ErrTokenExpired
 	}
+	s.verified.put(token, &c)
 	return &c, nil
+}
+
+// maxVerified bounds the verified-token cache; past it the cache starts over.
+const maxVerified = 50_000
+
+// verifiedTokens remembers the claims of tokens whose signature and claims
+// were checked, so the clients' repeated requests skip HMAC and JSON parsing
+// (the largest cost of a proctoring read). Keys are whole token strings, so
+// a changed byte is a miss and is verified in full.
+type verifiedTokens struct {
+	mu sync.RWMutex
+	m  map[string]*claims
+}
+
+func (v *verifiedTokens) get(token string) *claims {
+	v.mu.RLock()
+	c := v.m[token]
+	v.mu.RUnlock()
+	return c
+}
+
+func (v *verifiedTokens) put(token string, c *claims) {
+	if c.ExpiresAt == nil {
+		return
+	}
+	v.mu.Lock()
+	if v.m == nil || len(v.m) >= maxVerified {
+		v.m = make(map[string]*claims)
+	}
+	v.m[token] = c
+	v.mu.Unlock()
 }
 
 // keyFunc returns the verification key; the parser has already refused every
