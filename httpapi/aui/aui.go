@@ -132,6 +132,10 @@ func (s *Server) public(h handler) http.Handler {
 			s.fail(w, r, err)
 			return
 		}
+		if raw, ok := data.(rawJSON); ok {
+			writeRaw(w, raw)
+			return
+		}
 		writeEnvelope(w, http.StatusOK, envelope{Success: true, Data: data})
 	})
 }

@@ -253,7 +253,11 @@ func (s *Server) userInfo(w http.ResponseWriter, r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.userData(m, room.ExamID, s.now())
+	d, err := s.userData(m, room.ExamID, s.now())
+	if err != nil {
+		return nil, err
+	}
+	return rawJSON(appendUserInfo(make([]byte, 0, 1024), &d)), nil
 }
 
 // userList answers the room's examinees with their stream URLs, from one
@@ -273,15 +277,19 @@ func (s *Server) userList(w http.ResponseWriter, r *http.Request) (any, error) {
 		return nil, err
 	}
 	now := s.now()
-	list := make([]userInfoData, 0, len(members))
-	for _, m := range members {
+	buf := make([]byte, 0, 1+len(members)*1100)
+	buf = append(buf, '[')
+	for i, m := range members {
 		d, err := s.userData(m, room.ExamID, now)
 		if err != nil {
 			return nil, err
 		}
-		list = append(list, d)
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		buf = appendUserInfo(buf, &d)
 	}
-	return list, nil
+	return rawJSON(append(buf, ']')), nil
 }
 
 // updateRoomAudioStatus takes id and audioStatus from the query (as the
