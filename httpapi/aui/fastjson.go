@@ -6,8 +6,8 @@ import (
 	"strconv"
 )
 
-// rawJSON is answer data already encoded as JSON; the adapter writes it into
-// the envelope as is. userInfo and userList use it: their signed URLs are long,
+// rawJSON is a successful envelope's head and its data, already encoded as
+// JSON (see rawBuffer); the adapter ends and writes it as is. userInfo and userList use it: their signed URLs are long,
 // and encoding/json's escaping of every byte was most of userList's cost.
 type rawJSON []byte
 
@@ -47,15 +47,21 @@ func appendUserInfo(dst []byte, d *userInfoData) []byte {
 	return append(dst, '}')
 }
 
-// writeRaw writes a successful envelope around data.
+// envelopeHead starts a successful envelope; data and envelopeTail follow.
+const envelopeHead = `{"success":true,"errorCode":"","errorMsg":"","data":`
+const envelopeTail = "}\n"
+
+// rawBuffer returns a buffer for n bytes of data that already holds the
+// envelope's head, so writeRaw sends it without copying.
+func rawBuffer(n int) []byte {
+	return append(make([]byte, 0, len(envelopeHead)+n+len(envelopeTail)), envelopeHead...)
+}
+
+// writeRaw writes a successful envelope around data, which rawBuffer made.
 func writeRaw(w http.ResponseWriter, data rawJSON) {
-	buf := make([]byte, 0, len(data)+64)
-	buf = append(buf, `{"success":true,"errorCode":"","errorMsg":"","data":`...)
-	buf = append(buf, data...)
-	buf = append(buf, "}\n"...)
 	h := w.Header()
 	h.Set("Cache-Control", "no-store")
 	h.Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(http.StatusOK)
-	w.Write(buf)
+	w.Write(append(data, envelopeTail...))
 }

@@ -257,7 +257,7 @@ func (s *Server) userInfo(w http.ResponseWriter, r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return rawJSON(appendUserInfo(make([]byte, 0, 1024), &d)), nil
+	return rawJSON(appendUserInfo(rawBuffer(1400), &d)), nil
 }
 
 // userList answers the room's examinees with their stream URLs, from one
@@ -277,8 +277,7 @@ func (s *Server) userList(w http.ResponseWriter, r *http.Request) (any, error) {
 		return nil, err
 	}
 	now := s.now()
-	buf := make([]byte, 0, 1+len(members)*1100)
-	buf = append(buf, '[')
+	buf := append(rawBuffer(2+len(members)*1400), '[')
 	for i, m := range members {
 		d, err := s.userData(m, room.ExamID, now)
 		if err != nil {
