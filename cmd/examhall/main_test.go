@@ -221,6 +221,64 @@ func TestEndToEnd(t *testing.T) {
 				t.Errorf("bad login = %d %v, want 401", code, out)
 			}
 		})
+		t.Run("take the exam through /api/v1", func(t *testing.T) {
+			var student demo.Login
+			for _, l := range res.Logins {
+				if l.Role == examhall.RoleExaminee {
+					student = l
+				}
+			}
+			_, out := call(t, m, "POST", "/api/v1/login", "", map[string]string{"account": student.Account, "password": student.Password})
+			tok, _ := out["token"].(string)
+			if tok == "" {
+				t.Fatalf("login = %v", out)
+			}
+			bearer := "Bearer " + tok
+			code, out := call(t, m, "POST", "/api/v1/exams/"+res.ExamID+"/attempts", bearer, nil)
+			id, _ := out["id"].(string)
+			if code != 201 && code != 200 || id == "" {
+				t.Fatalf("start = %d %v", code, out)
+			}
+			if code, _ := call(t, m, "POST", "/api/v1/exams/"+res.ExamID+"/attempts", bearer, nil); code != 409 {
+				t.Errorf("second start = %d, want 409", code)
+			}
+			_, view := call(t, m, "GET", "/api/v1/attempts/"+id, bearer, nil)
+			qs, _ := view["questions"].([]any)
+			if len(qs) == 0 {
+				t.Fatalf("attempt view has no questions: %v", view)
+			}
+			raw, _ := json.Marshal(view)
+			for _, leak := range []string{`"correct"`, `"isTrue"`, `"reference"`, "核算与监督\",} {
+				_ = leak
+			}
+			if strings.Contains(string(raw), `"correct"`) || strings.Contains(string(raw), `"isTrue"`) {
+				t.Errorf("attempt view leaks answers: %s", raw)
+			}
+			// Answer every question wrongly but validly, then submit.
+			var answers []map[string]any
+			for _, q := range qs {
+				q := q.(map[string]any)
+				a := map[string]any{"questionId": q["id"]}
+				switch q["type"] {
+				case "single":
+					a["choices"] = []int{3}
+				case "multiple":
+					a["choices"] = []int{2}
+				case "truefalse":
+					a["bool"] = false
+				case "fill":
+					a["blanks"] = []string{"单式"}
+				}
+				answers = append(answers, a)
+			}
+			if code, out := call(t, m, "PUT", "/api/v1/attempts/"+id+"/answers", bearer, map[string]any{"answers": answers}); code != 200 {
+				t.Fatalf("save answers = %d %v", code, out)
+			}
+			code, out = call(t, m, "POST", "/api/v1/attempts/"+id+"/submit", bearer, nil)
+			if code != 200 || out["status"] != "published" || out["score"] != float64(0) {
+				t.Errorf("submit = %d %v, want published with score 0", code, out)
+			}
+		})
 		t.Run("open API", func(t *testing.T) {
 			_, out := call(t, m, "GET", "/api/v5/token.ashx?appid="+res.AppID+"&secret="+res.AppSecret, "", nil)
 			token, _ := out["token"].(string)
