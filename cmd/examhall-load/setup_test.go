@@ -27,6 +27,8 @@ type fakeServer struct {
 	records    atomic.Int64
 	linksShape string // "array" or "items"
 	failUsers  bool
+	paperSet   bool
+	published  bool
 }
 
 const adminTok = "admin-token"
@@ -35,10 +37,15 @@ func (f *fakeServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	var body map[string]any
+	var paper []map[string]any
 	if r.Body != nil {
 		b, _ := io.ReadAll(r.Body)
 		if len(b) > 0 {
-			if err := json.Unmarshal(b, &body); err != nil {
+			into := any(&body)
+			if strings.HasSuffix(r.URL.Path, "/paper") {
+				into = &paper
+			}
+			if err := json.Unmarshal(b, into); err != nil {
 				http.Error(w, "bad json", 400)
 				return
 			}
@@ -78,7 +85,7 @@ func (f *fakeServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		f.users[fmt.Sprint(id)] = body["account"].(string)
 		writeJSON(map[string]any{"id": id, "account": body["account"]})
 	case p == "/api/v1/exams":
-		for _, k := range []string{"name", "beginTime", "endTime", "answerMinutes", "status"} {
+		for _, k := range []string{"name", "beginTime", "endTime", "answerMinutes"} {
 			if body[k] == nil {
 				http.Error(w, "missing "+k, 400)
 				return
@@ -90,8 +97,22 @@ func (f *fakeServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		f.examID = "exam-1"
 		writeJSON(map[string]any{"id": f.examID})
+	case p == "/api/v1/exams/exam-1/paper":
+		if len(paper) != 1 || paper[0]["type"] != "single" {
+			http.Error(w, "paper", 400)
+			return
+		}
+		f.paperSet = true
+		writeJSON(map[string]any{"items": paper})
+	case p == "/api/v1/exams/exam-1/publish":
+		if !f.paperSet {
+			http.Error(w, "publish before paper", 409)
+			return
+		}
+		f.published = true
+		writeJSON(map[string]any{"id": f.examID, "status": "published"})
 	case p == "/api/v1/rooms":
-		if body["examId"] != f.examID {
+		if body["examId"] != f.examID || !f.published {
 			http.Error(w, "examId", 400)
 			return
 		}
