@@ -1,0 +1,433 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"examhall"
+)
+
+var _ examhall.UserService = (*DB)(nil)
+
+// userSelect reads users with their department's own name and path; the
+// LEFT JOIN keeps users in no department.
+const userSelect = `SELECT u.id, u.account, u.name, u.role, COALESCE(u.dept_id, ''),
+	COALESCE(d.name, ''), COALESCE(d.path, ''), u.password_hash, u.disabled, u.created_at, u.updated_at
+FROM users u LEFT JOIN departments d ON d.id = u.dept_id`
+
+// scanUser reads one row of userSelect.
+func scanUser(row scannable) (*examhall.User, error) {
+	var u examhall.User
+	var created, updated int64
+	if err := row.Scan(&u.ID, &u.Account, &u.Name, &u.Role, &u.DeptID, &u.DeptName, &u.DeptPath,
+		&u.PasswordHash, &u.Disabled, &created, &updated); err != nil {
+		return nil, err
+	}
+	u.CreatedAt, u.UpdatedAt = fromMS(created), fromMS(updated)
+	return &u, nil
+}
+
+// findUser returns the user matching cond (on alias u, with $1 = arg), or
+// sql.ErrNoRows.
+func findUser(ctx context.Context, q querier, cond string, arg any) (*examhall.User, error) {
+	return scanUser(q.QueryRowContext(ctx, userSelect+" WHERE "+cond, arg))
+}
+
+// FindUserByID returns the user; ENOTFOUND when there is none.
+func (db *DB) FindUserByID(ctx context.Context, id string) (_ *examhall.User, err error) {
+	defer annotate(&err, "FindUserByID")
+	u, err := findUser(ctx, db.r, "u.id = $1", id)
+	if err != nil {
+		return nil, notFound(err, "user %q not found", id)
+	}
+	return u, nil
+}
+
+// FindUserByAccount returns the user with that login name; ENOTFOUND when
+// there is none.
+func (db *DB) FindUserByAccount(ctx context.Context, account string) (_ *examhall.User, err error) {
+	defer annotate(&err, "FindUserByAccount")
+	u, err := findUser(ctx, db.r, "u.account = $1", account)
+	if err != nil {
+		return nil, notFound(err, "account %q not found", account)
+	}
+	return u, nil
+}
+
+// FindUsers returns the matching users ordered by account, and their total
+// ignoring Offset and Limit.
+func (db *DB) FindUsers(ctx context.Context, f examhall.UserFilter) (_ []*examhall.User, _ int, err error) {
+	defer annotate(&err, "FindUsers")
+	var w sqlWhere
+	if f.ID != nil {
+		w.and("u.id = " + w.arg(*f.ID))
+	}
+	if f.Account != nil {
+		w.and("u.account = " + w.arg(*f.Account))
+	}
+	if f.DeptID != nil {
+		if *f.DeptID == "" {
+			w.and("u.dept_id IS NULL")
+		} else {
+			w.and("u.dept_id = " + w.arg(*f.DeptID))
+		}
+	}
+	if f.Role != nil {
+		w.and("u.role = " + w.arg(string(*f.Role)))
+	}
+	if f.Disabled != nil {
+		w.and("u.disabled = " + w.arg(*f.Disabled))
+	}
+	if f.Query != "" {
+		p := w.arg(likePattern(f.Query))
+		w.and("(LOWER(u.account) LIKE " + p + ` ESCAPE '\' OR LOWER(u.name) LIKE ` + p + ` ESCAPE '\')`)
+	}
+	var total int
+	if err := db.r.QueryRowContext(ctx, "SELECT COUNT(*) FROM users u"+w.String(), w.args...).Scan(&total); err != nil {
+		return nil, 0, err
+	}
+	query := userSelect + w.String() + " ORDER BY u.account" + w.page(f.Offset, f.Limit) // page adds args
+	rows, err := db.r.QueryContext(ctx, query, w.args...)
+	if err != nil {
+		return nil, 0, err
+	}
+	users, err := scanAll(rows, scanUser)
+	if err != nil {
+		return nil, 0, err
+	}
+	return users, total, nil
+}
+
+// CreateUser stores u, setting u.ID (when empty) and the times. ECONFLICT on
+// a taken account, EINVALID on an unknown department or a bad field.
+func (db *DB) CreateUser(ctx context.Context, u *examhall.User) (err error) {
+	defer annotate(&err, "CreateUser")
+	return db.transact(ctx, func(tx *sql.Tx) error {
+		return insertUsers(ctx, tx, []*examhall.User{u}, db.now())
+	})
+}
+
+// ImportUsers creates all users in one transaction, or none. Each user's
+// DeptPath names its department; the missing ones along it are created and
+// DeptID is set from it. ECONFLICT names the first taken account.
+func (db *DB) ImportUsers(ctx context.Context, users []*examhall.User) (err error) {
+	defer annotate(&err, "ImportUsers")
+	if len(users) == 0 {
+		return nil
+	}
+	now := db.now()
+	return db.transact(ctx, func(tx *sql.Tx) error {
+		depts := map[string]*examhall.Department{} // by the path as written
+		for _, u := range users {
+			u.DeptID = ""
+			if u.DeptPath == "" {
+				continue
+			}
+			d, ok := depts[u.DeptPath]
+			if !ok {
+				names, err := examhall.SplitDeptPath(u.DeptPath)
+				if err != nil {
+					return err
+				}
+				if d, err = ensureDeptPath(ctx, tx, names, now); err != nil {
+					return err
+				}
+				depts[u.DeptPath] = d
+			}
+			u.DeptID = d.ID
+		}
+		return insertUsers(ctx, tx, users, now)
+	})
+}
+
+// UpdateUser applies upd and returns the updated user; ENOTFOUND, EINVALID on
+// an unknown department or a bad field.
+func (db *DB) UpdateUser(ctx context.Context, id string, upd examhall.UserUpdate) (_ *examhall.User, err error) {
+	defer annotate(&err, "UpdateUser")
+	var u *examhall.User
+	err = db.transact(ctx, func(tx *sql.Tx) error {
+		var err error
+		if u, err = findUser(ctx, tx, "u.id = $1", id); err != nil {
+			return notFound(err, "user %q not found", id)
+		}
+		if upd.Name != nil {
+			u.Name = *upd.Name
+		}
+		if upd.Role != nil {
+			u.Role = *upd.Role
+		}
+		if upd.DeptID != nil {
+			u.DeptID = *upd.DeptID
+		}
+		if upd.PasswordHash != nil {
+			u.PasswordHash = *upd.PasswordHash
+		}
+		if upd.Disabled != nil {
+			u.Disabled = *upd.Disabled
+		}
+		if err := validateUser(u); err != nil {
+			return err
+		}
+		if err := requireDepts(ctx, tx, []*examhall.User{u}); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET name = $2, role = $3, dept_id = $4,
+			password_hash = $5, disabled = $6, updated_at = $7 WHERE id = $1`,
+			id, u.Name, string(u.Role), nullIfEmpty(u.DeptID), u.PasswordHash, u.Disabled, ms(db.now())); err != nil {
+			return err
+		}
+		// Read back for the department's name and path.
+		u, err = findUser(ctx, tx, "u.id = $1", id)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// validateUser checks the fields every stored user must have.
+func validateUser(u *examhall.User) error {
+	switch {
+	case u.Account == "":
+		return examhall.Errorf(examhall.EINVALID, "account is required")
+	case len([]rune(u.Account)) > examhall.MaxAccountLen:
+		return examhall.Errorf(examhall.EINVALID, "account %q is longer than %d characters", u.Account, examhall.MaxAccountLen)
+	case strings.TrimSpace(u.Name) == "":
+		return examhall.Errorf(examhall.EINVALID, "user %q: name is required", u.Account)
+	case len([]rune(u.Name)) > examhall.MaxNameLen:
+		return examhall.Errorf(examhall.EINVALID, "user %q: name is longer than %d characters", u.Account, examhall.MaxNameLen)
+	case !u.Role.Valid():
+		return examhall.Errorf(examhall.EINVALID, "user %q: role %q is not admin, invigilator or examinee", u.Account, u.Role)
+	}
+	return nil
+}
+
+// requireDepts returns EINVALID naming the first department of users that
+// does not exist.
+func requireDepts(ctx context.Context, q querier, users []*examhall.User) error {
+	ids := make([]string, 0, len(users))
+	for _, u := range users {
+		if u.DeptID != "" {
+			ids = append(ids, u.DeptID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	found, err := existingValues(ctx, q, "departments", "id", ids)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if !found[id] {
+			return examhall.Errorf(examhall.EINVALID, "department %q not found", id)
+		}
+	}
+	return nil
+}
+
+// insertUsers validates and inserts users, setting their IDs (when empty)
+// and times. Taken accounts are looked up first, so the conflict can name
+// the first one in input order; a unique violation after that can only come
+// from a concurrent writer.
+func insertUsers(ctx context.Context, tx *sql.Tx, users []*examhall.User, now time.Time) error {
+	accounts := make([]string, len(users))
+	for i, u := range users {
+		if err := validateUser(u); err != nil {
+			return err
+		}
+		accounts[i] = u.Account
+	}
+	taken, err := existingValues(ctx, tx, "users", "account", accounts)
+	if err != nil {
+		return err
+	}
+	for _, a := range accounts {
+		if taken[a] {
+			return examhall.Errorf(examhall.ECONFLICT, "account %q is taken", a)
+		}
+		taken[a] = true // a second use within the batch
+	}
+	if err := requireDepts(ctx, tx, users); err != nil {
+		return err
+	}
+	const cols = 9
+	return paramChunks(len(users), cols, func(lo, hi int) error {
+		args := make([]any, 0, (hi-lo)*cols)
+		for _, u := range users[lo:hi] {
+			if u.ID == "" {
+				u.ID = examhall.NewID(8)
+			}
+			u.CreatedAt, u.UpdatedAt = now, now
+			args = append(args, u.ID, u.Account, u.Name, string(u.Role), nullIfEmpty(u.DeptID),
+				u.PasswordHash, u.Disabled, ms(now), ms(now))
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO users (id, account, name, role, dept_id,
+			password_hash, disabled, created_at, updated_at) VALUES `+valuesList(hi-lo, cols), args...)
+		if isUnique(err) {
+			return fmt.Errorf("%w: %w", examhall.Errorf(examhall.ECONFLICT, "an account or user ID is taken"), err)
+		}
+		return err
+	})
+}
+
+// SQL-building helpers shared by the store's core services.
+
+// scannable is a *sql.Row or *sql.Rows.
+type scannable interface {
+	Scan(dest ...any) error
+}
+
+// scanAll reads every row with scan and closes rows.
+func scanAll[T any](rows *sql.Rows, scan func(scannable) (T, error)) ([]T, error) {
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// sqlWhere accumulates AND-ed conditions and the arguments of their $N
+// placeholders, for list queries whose filters are optional.
+type sqlWhere struct {
+	conds []string
+	args  []any
+}
+
+// arg adds an argument and returns its placeholder.
+func (w *sqlWhere) arg(v any) string {
+	w.args = append(w.args, v)
+	return "$" + strconv.Itoa(len(w.args))
+}
+
+// and adds a condition.
+func (w *sqlWhere) and(cond string) { w.conds = append(w.conds, cond) }
+
+// String returns the WHERE clause, or "" when there are no conditions.
+func (w *sqlWhere) String() string {
+	if len(w.conds) == 0 {
+		return ""
+	}
+	return " WHERE " + strings.Join(w.conds, " AND ")
+}
+
+// page returns a LIMIT/OFFSET clause. Limit 0 means no limit; SQLite needs a
+// LIMIT before any OFFSET and PostgreSQL refuses a negative one, so "no
+// limit" is the largest BIGINT, which both accept.
+func (w *sqlWhere) page(offset, limit int) string {
+	if offset <= 0 && limit <= 0 {
+		return ""
+	}
+	l := int64(math.MaxInt64)
+	if limit > 0 {
+		l = int64(limit)
+	}
+	return " LIMIT " + w.arg(l) + " OFFSET " + w.arg(max(offset, 0))
+}
+
+// maxStatementParams bounds the parameters of one generated statement
+// (multi-row VALUES, IN lists), far below SQLite's (32766) and PostgreSQL's
+// (65535) limits: SQLite resolves each $N by a linear search of the names
+// seen so far, both when preparing and when binding, so a statement's cost
+// grows with the square of its parameters; a few hundred keep it linear in
+// practice.
+const maxStatementParams = 500
+
+// paramChunks calls fn with consecutive [lo, hi) ranges covering n rows of
+// cols parameters each, every range small enough for one statement.
+func paramChunks(n, cols int, fn func(lo, hi int) error) error {
+	step := maxStatementParams / cols
+	for lo := 0; lo < n; lo += step {
+		if err := fn(lo, min(lo+step, n)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// valuesList returns "($1, $2), ($3, $4)" for rows × cols placeholders.
+func valuesList(rows, cols int) string {
+	var b strings.Builder
+	b.Grow(rows * cols * 5)
+	n := 1
+	for r := range rows {
+		if r > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteByte('(')
+		for c := range cols {
+			if c > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			n++
+		}
+		b.WriteByte(')')
+	}
+	return b.String()
+}
+
+// existingValues returns which of values occur in table.column. table and
+// column come from code, never from input.
+func existingValues(ctx context.Context, q querier, table, column string, values []string) (map[string]bool, error) {
+	found := make(map[string]bool, len(values))
+	err := paramChunks(len(values), 1, func(lo, hi int) error {
+		args := make([]any, hi-lo)
+		marks := make([]string, hi-lo)
+		for i, v := range values[lo:hi] {
+			args[i] = v
+			marks[i] = "$" + strconv.Itoa(i+1)
+		}
+		rows, err := q.QueryContext(ctx, "SELECT "+column+" FROM "+table+" WHERE "+column+" IN ("+strings.Join(marks, ", ")+")", args...)
+		if err != nil {
+			return err
+		}
+		vs, err := scanAll(rows, func(s scannable) (v string, err error) { return v, s.Scan(&v) })
+		for _, v := range vs {
+			found[v] = true
+		}
+		return err
+	})
+	return found, err
+}
+
+// nullIfEmpty stores "" as NULL, for optional references.
+func nullIfEmpty(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// optional returns *p, or nil (SQL NULL) for a nil pointer, for partial
+// updates written as col = COALESCE($n, col).
+func optional[T any](p *T) any {
+	if p == nil {
+		return nil
+	}
+	return *p
+}
+
+// annotate prefixes a failed store method's error with its name, for logs;
+// the *examhall.Error in the chain, and so the caller's message, stays.
+func annotate(errp *error, method string) {
+	if *errp != nil {
+		*errp = fmt.Errorf("store.%s: %w", method, *errp)
+	}
+}
+
+// errNoRows reports sql.ErrNoRows.
+func errNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
