@@ -166,7 +166,7 @@ func (db *DB) SetBroadcasts(ctx context.Context, examID string, items []examhall
 		ids[i] = it.AudioID
 	}
 	return db.transact(ctx, func(tx *sql.Tx) error {
-		if err := requireExamAudios(ctx, tx, examID, ids); err != nil {
+		if err := db.requireExamAudios(ctx, tx, examID, ids); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM exam_broadcasts WHERE exam_id = $1`, examID); err != nil {
@@ -179,7 +179,7 @@ func (db *DB) SetBroadcasts(ctx context.Context, examID string, items []examhall
 				args = append(args, examID, i, items[i].AudioID, ms(items[i].StartTime))
 			}
 			_, err := tx.ExecContext(ctx, `INSERT INTO exam_broadcasts (exam_id, seq, audio_id, start_time) VALUES `+
-				valuesList(hi-lo, cols), args...)
+				db.valuesList(hi-lo, cols), args...)
 			return err
 		})
 	})
@@ -211,7 +211,7 @@ func (db *DB) FindBroadcasts(ctx context.Context, examID string) (_ []*examhall.
 func (db *DB) SetPlaylist(ctx context.Context, examID string, audioIDs []string) (err error) {
 	defer annotate(&err, "SetPlaylist")
 	return db.transact(ctx, func(tx *sql.Tx) error {
-		if err := requireExamAudios(ctx, tx, examID, audioIDs); err != nil {
+		if err := db.requireExamAudios(ctx, tx, examID, audioIDs); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM exam_playlist WHERE exam_id = $1`, examID); err != nil {
@@ -224,7 +224,7 @@ func (db *DB) SetPlaylist(ctx context.Context, examID string, audioIDs []string)
 				args = append(args, examID, i, audioIDs[i])
 			}
 			_, err := tx.ExecContext(ctx, `INSERT INTO exam_playlist (exam_id, seq, audio_id) VALUES `+
-				valuesList(hi-lo, cols), args...)
+				db.valuesList(hi-lo, cols), args...)
 			return err
 		})
 	})
@@ -245,7 +245,7 @@ func (db *DB) FindPlaylist(ctx context.Context, examID string) (_ []*examhall.Au
 
 // requireExamAudios returns ENOTFOUND unless the exam exists, and EINVALID
 // naming the first of audioIDs that is no clip.
-func requireExamAudios(ctx context.Context, tx *sql.Tx, examID string, audioIDs []string) error {
+func (db *DB) requireExamAudios(ctx context.Context, tx *sql.Tx, examID string, audioIDs []string) error {
 	var one int
 	if err := tx.QueryRowContext(ctx, `SELECT 1 FROM exams WHERE id = $1`, examID).Scan(&one); err != nil {
 		return notFound(err, "exam %q not found", examID)
@@ -253,7 +253,7 @@ func requireExamAudios(ctx context.Context, tx *sql.Tx, examID string, audioIDs 
 	if len(audioIDs) == 0 {
 		return nil
 	}
-	found, err := existingValues(ctx, tx, "audios", "id", audioIDs)
+	found, err := db.existingValues(ctx, tx, "audios", "id", audioIDs)
 	if err != nil {
 		return err
 	}

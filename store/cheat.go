@@ -83,7 +83,7 @@ func (db *DB) CreateCheatRecords(ctx context.Context, records []*examhall.CheatR
 			}
 		}
 		return paramChunks(len(records), cheatInsertCols, func(lo, hi int) error {
-			return insertCheatRecords(ctx, tx, records[lo:hi], now)
+			return db.insertCheatRecords(ctx, tx, records[lo:hi], now)
 		})
 	})
 }
@@ -91,7 +91,7 @@ func (db *DB) CreateCheatRecords(ctx context.Context, records []*examhall.CheatR
 // insertCheatRecords inserts one chunk of records and sets their IDs.
 // RETURNING promises no row order, but both databases number the VALUES
 // rows in order with increasing ids, so the sorted ids match the records.
-func insertCheatRecords(ctx context.Context, tx *sql.Tx, records []*examhall.CheatRecord, now time.Time) error {
+func (db *DB) insertCheatRecords(ctx context.Context, tx *sql.Tx, records []*examhall.CheatRecord, now time.Time) error {
 	args := make([]any, 0, len(records)*cheatInsertCols)
 	for _, r := range records {
 		args = append(args, r.ExamID, r.RoomID, r.UserID, r.DetectType, r.IsMainMonitor, r.DetectTime, r.ExtraInfo,
@@ -99,7 +99,7 @@ func insertCheatRecords(ctx context.Context, tx *sql.Tx, records []*examhall.Che
 	}
 	rows, err := tx.QueryContext(ctx, `INSERT INTO cheat_records (exam_id, room_id, user_id, detect_type,
 		is_main_monitor, detect_time, extra_info, created_at, updated_at) VALUES `+
-		valuesList(len(records), cheatInsertCols)+` RETURNING id`, args...)
+		db.valuesList(len(records), cheatInsertCols)+` RETURNING id`, args...)
 	if err != nil {
 		return err
 	}
@@ -142,6 +142,25 @@ func scanCheatRecord(row scannable) (*examhall.CheatRecord, error) {
 // primary key.
 func (db *DB) FindCheatRecords(ctx context.Context, f examhall.CheatRecordFilter) (_ []*examhall.CheatRecord, _ bool, err error) {
 	defer annotate(&err, "FindCheatRecords")
+	query, args, limit := cheatRecordsQuery(f)
+	rows, err := db.r.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, false, err
+	}
+	records, err := scanAll(rows, scanCheatRecord)
+	if err != nil {
+		return nil, false, err
+	}
+	if len(records) > limit {
+		return records[:limit], true, nil
+	}
+	return records, false, nil
+}
+
+// cheatRecordsQuery returns FindCheatRecords' query for f, its arguments,
+// and the page size; the query fetches one record more, to tell whether
+// more follow.
+func cheatRecordsQuery(f examhall.CheatRecordFilter) (string, []any, int) {
 	limit := f.Limit
 	if limit <= 0 || limit > examhall.MaxCheatPageSize {
 		limit = examhall.MaxCheatPageSize
@@ -166,16 +185,5 @@ func (db *DB) FindCheatRecords(ctx context.Context, f examhall.CheatRecordFilter
 		}
 	}
 	query := "SELECT " + cheatColumns + " FROM cheat_records" + w.String() + " ORDER BY id DESC LIMIT " + w.arg(limit+1)
-	rows, err := db.r.QueryContext(ctx, query, w.args...)
-	if err != nil {
-		return nil, false, err
-	}
-	records, err := scanAll(rows, scanCheatRecord)
-	if err != nil {
-		return nil, false, err
-	}
-	if len(records) > limit {
-		return records[:limit], true, nil
-	}
-	return records, false, nil
+	return query, w.args, limit
 }

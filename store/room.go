@@ -188,7 +188,7 @@ func (db *DB) AddMembers(ctx context.Context, roomID string, members []examhall.
 		if len(ids) == 0 {
 			return nil
 		}
-		found, err := existingValues(ctx, tx, "users", "id", ids)
+		found, err := db.existingValues(ctx, tx, "users", "id", ids)
 		if err != nil {
 			return err
 		}
@@ -204,7 +204,7 @@ func (db *DB) AddMembers(ctx context.Context, roomID string, members []examhall.
 				args = append(args, roomID, id, string(roles[id]))
 			}
 			_, err := tx.ExecContext(ctx, `INSERT INTO room_members (room_id, user_id, role) VALUES `+
-				valuesList(hi-lo, cols)+` ON CONFLICT (room_id, user_id) DO UPDATE SET role = excluded.role`, args...)
+				db.valuesList(hi-lo, cols)+` ON CONFLICT (room_id, user_id) DO UPDATE SET role = excluded.role`, args...)
 			return err
 		})
 	})

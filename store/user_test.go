@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -28,6 +29,9 @@ func coreClock(db *DB) {
 		return t
 	}
 }
+
+// coreTestPostgres returns the PostgreSQL DSN of the test run, or "".
+func coreTestPostgres() string { return os.Getenv("EXAMHALL_TEST_POSTGRES") }
 
 // coreWantErr fails unless err has the code and its message contains msg.
 func coreWantErr(tb testing.TB, err error, code, msg string) {
