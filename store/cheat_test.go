@@ -305,7 +305,7 @@ func TestCheatRecordsPlan(t *testing.T) {
 		{examhall.CheatRecordFilter{ExamID: "e", RoomID: "r", BeforeID: 100}, "INDEX cheat_records_room"},
 		{examhall.CheatRecordFilter{BeforeID: 100}, "INTEGER PRIMARY KEY"},
 	} {
-		query, args, _ := cheatRecordsQuery(tt.filter)
+		query, args, _ := db.cheatRecordsQuery(tt.filter)
 		rows, err := db.r.Query("EXPLAIN QUERY PLAN "+query, args...)
 		if err != nil {
 			t.Fatal(err)
@@ -359,16 +359,18 @@ func BenchmarkFindCheatRecords(b *testing.B) {
 		for _, bc := range []struct {
 			name   string
 			filter examhall.CheatRecordFilter
-			index  string // in PostgreSQL's plan
 		}{
-			{"room/newest", examhall.CheatRecordFilter{RoomID: "room-42", Limit: 20}, "cheat_records_room"},
-			{"room/deep", examhall.CheatRecordFilter{RoomID: "room-42", Limit: 20, BeforeID: n / 10}, "cheat_records_room"},
-			{"exam/deep", examhall.CheatRecordFilter{ExamID: "exam-2", Limit: 20, BeforeID: n / 2}, "cheat_records_exam"},
-			{"exam+room/deep", examhall.CheatRecordFilter{ExamID: "exam-2", RoomID: "room-42", Limit: 20, BeforeID: n / 2}, "cheat_records_room"},
-			{"all/deep", examhall.CheatRecordFilter{Limit: 100, BeforeID: n / 2}, "cheat_records_pkey"},
+			{"room/newest", examhall.CheatRecordFilter{RoomID: "room-42", Limit: 20}},
+			{"room/deep", examhall.CheatRecordFilter{RoomID: "room-42", Limit: 20, BeforeID: n / 10}},
+			{"exam/deep", examhall.CheatRecordFilter{ExamID: "exam-2", Limit: 20, BeforeID: n / 2}},
+			{"exam+room/deep", examhall.CheatRecordFilter{ExamID: "exam-2", RoomID: "room-42", Limit: 20, BeforeID: n / 2}},
+			{"all/deep", examhall.CheatRecordFilter{Limit: 100, BeforeID: n / 2}},
 		} {
+			// TestCheatRecordsPlan checks SQLite's plans. PostgreSQL's depend
+			// on its statistics (an exam holding a tenth of all records may
+			// rather walk the primary key), but must walk an index, unsorted.
 			if db.dialect == Postgres {
-				query, args, _ := cheatRecordsQuery(bc.filter)
+				query, args, _ := db.cheatRecordsQuery(bc.filter)
 				rows, err := db.r.QueryContext(ctx, "EXPLAIN "+query, args...)
 				if err != nil {
 					b.Fatal(err)
@@ -377,8 +379,14 @@ func BenchmarkFindCheatRecords(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				if plan := strings.Join(lines, "\n"); !strings.Contains(plan, bc.index) || strings.Contains(plan, "Sort") {
-					b.Errorf("%s: plan\n%s\nwant a walk of %s without a sort", bc.name, plan, bc.index)
+				plan := strings.Join(lines, "\n")
+				if !strings.Contains(plan, "Index Scan Backward") || strings.Contains(plan, "Sort") {
+					b.Errorf("%s: plan\n%s\nwant a backward index walk without a sort", bc.name, plan)
+				}
+				for _, l := range lines {
+					if strings.Contains(l, "Scan") {
+						b.Logf("%s: %s", bc.name, strings.TrimSpace(l))
+					}
 				}
 			}
 			b.Run(bc.name, func(b *testing.B) {
