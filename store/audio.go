@@ -244,10 +244,18 @@ func (db *DB) FindPlaylist(ctx context.Context, examID string) (_ []*examhall.Au
 }
 
 // requireExamAudios returns ENOTFOUND unless the exam exists, and EINVALID
-// naming the first of audioIDs that is no clip.
+// naming the first of audioIDs that is no clip. On PostgreSQL it locks the
+// exam's row until the transaction ends, so replacements of one exam's list
+// run one after the other: two at once would both delete the old rows, then
+// clash on (exam_id, seq). NO KEY leaves inserts referencing the exam
+// (rooms, attempts) unblocked. SQLite's single writer needs no lock.
 func (db *DB) requireExamAudios(ctx context.Context, tx *sql.Tx, examID string, audioIDs []string) error {
+	query := `SELECT 1 FROM exams WHERE id = $1`
+	if db.dialect == Postgres {
+		query += ` FOR NO KEY UPDATE`
+	}
 	var one int
-	if err := tx.QueryRowContext(ctx, `SELECT 1 FROM exams WHERE id = $1`, examID).Scan(&one); err != nil {
+	if err := tx.QueryRowContext(ctx, query, examID).Scan(&one); err != nil {
 		return notFound(err, "exam %q not found", examID)
 	}
 	if len(audioIDs) == 0 {

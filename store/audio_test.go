@@ -197,6 +197,47 @@ func coreWantPlaylist(tb testing.TB, db *DB, examID string, want []*examhall.Aud
 	}
 }
 
+// TestConcurrentReplace replaces one exam's broadcasts and playlist from
+// many goroutines at once: each replacement wins whole, none fails.
+func TestConcurrentReplace(t *testing.T) {
+	testDBs(t, func(t *testing.T, db *DB) {
+		ctx := context.Background()
+		exam := coreMustExam(t, db)
+		a, b := coreMustAudio(t, db, 0, "a"), coreMustAudio(t, db, 0, "b")
+		t0 := time.Date(2025, 6, 1, 9, 0, 0, 0, time.UTC)
+		var wg sync.WaitGroup
+		for g := range 10 {
+			wg.Go(func() {
+				ids := []string{a.ID, b.ID, a.ID}[:1+g%3]
+				var items []examhall.ScheduledAudio
+				for i, id := range ids {
+					items = append(items, examhall.ScheduledAudio{AudioID: id, StartTime: t0.Add(time.Duration(i) * time.Minute)})
+				}
+				for range 5 {
+					if err := db.SetBroadcasts(ctx, exam, items); err != nil {
+						t.Error(err)
+					}
+					if err := db.SetPlaylist(ctx, exam, ids); err != nil {
+						t.Error(err)
+					}
+				}
+			})
+		}
+		wg.Wait()
+		bs, err := db.FindBroadcasts(ctx, exam)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ps, err := db.FindPlaylist(ctx, exam)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(bs) < 1 || len(bs) > 3 || len(ps) < 1 || len(ps) > 3 {
+			t.Errorf("%d broadcasts and %d playlist entries; want one replacement's 1 to 3", len(bs), len(ps))
+		}
+	})
+}
+
 // TestConcurrentWrites has 50 goroutines insert cheat batches and toggle
 // rooms' audio status at once: the writers queue, none fails.
 func TestConcurrentWrites(t *testing.T) {

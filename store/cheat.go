@@ -53,6 +53,17 @@ func (db *DB) FindCheatConfig(ctx context.Context, examID string) (_ *examhall.C
 // inserts ("cheat" in ASCII).
 const cheatLockKey = 0x6368656174
 
+// lockPostgres takes the transaction-scoped advisory lock key on
+// PostgreSQL, where writers run side by side. On SQLite the single writer
+// connection serializes write transactions already.
+func (db *DB) lockPostgres(ctx context.Context, tx *sql.Tx, key int64) error {
+	if db.dialect != Postgres {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock("+strconv.FormatInt(key, 10)+")")
+	return err
+}
+
 // cheatInsertCols is the number of parameters of one cheat record.
 const cheatInsertCols = 9
 
@@ -77,10 +88,8 @@ func (db *DB) CreateCheatRecords(ctx context.Context, records []*examhall.CheatR
 	}
 	now := db.now()
 	return db.transact(ctx, func(tx *sql.Tx) error {
-		if db.dialect == Postgres {
-			if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock("+strconv.Itoa(cheatLockKey)+")"); err != nil {
-				return err
-			}
+		if err := db.lockPostgres(ctx, tx, cheatLockKey); err != nil {
+			return err
 		}
 		return paramChunks(len(records), cheatInsertCols, func(lo, hi int) error {
 			return db.insertCheatRecords(ctx, tx, records[lo:hi], now)

@@ -13,6 +13,14 @@ import (
 
 var _ examhall.DepartmentService = (*DB)(nil)
 
+// deptLockKey is the PostgreSQL advisory lock serializing the writers of
+// the department tree ("dept" in ASCII). A write computes paths from what it
+// reads (a move from its new parent's path, a new department from its
+// parent's), so a concurrent rename or move of an ancestor would leave stale
+// paths behind. Tree writes are rare; taking them one at a time costs
+// nothing that matters.
+const deptLockKey = 0x64657074
+
 const deptSelect = `SELECT id, COALESCE(parent_id, ''), name, path, created_at FROM departments`
 
 // scanDept reads one row of deptSelect.
@@ -63,6 +71,9 @@ func (db *DB) CreateDepartment(ctx context.Context, d *examhall.Department) (err
 		return err
 	}
 	return db.transact(ctx, func(tx *sql.Tx) error {
+		if err := db.lockPostgres(ctx, tx, deptLockKey); err != nil {
+			return err
+		}
 		path := name
 		if d.ParentID != "" {
 			p, err := findDept(ctx, tx, "id = $1", d.ParentID)
@@ -104,6 +115,9 @@ func (db *DB) EnsureDepartmentPath(ctx context.Context, path string) (_ *examhal
 	}
 	var d *examhall.Department
 	err = db.transact(ctx, func(tx *sql.Tx) error {
+		if err := db.lockPostgres(ctx, tx, deptLockKey); err != nil {
+			return err
+		}
 		d, err = ensureDeptPath(ctx, tx, names, db.now())
 		return err
 	})
@@ -113,25 +127,19 @@ func (db *DB) EnsureDepartmentPath(ctx context.Context, path string) (_ *examhal
 	return d, nil
 }
 
-// ensureDeptPath walks names from the root, creating each missing level. The
-// insert does nothing on a path a concurrent transaction has just created
-// (PostgreSQL waits for that one to end), and the re-read then finds its row,
-// so two imports naming the same new department both succeed.
+// ensureDeptPath walks names from the root, creating each missing level.
+// The caller holds deptLockKey.
 func ensureDeptPath(ctx context.Context, tx *sql.Tx, names []string, now time.Time) (*examhall.Department, error) {
 	var parent *examhall.Department
 	for i, name := range names {
 		path := strings.Join(names[:i+1], "/")
 		d, err := findDept(ctx, tx, "path = $1", path)
 		if errNoRows(err) {
-			parentID := ""
+			d = &examhall.Department{ID: examhall.NewID(8), Name: name, Path: path, CreatedAt: now}
 			if parent != nil {
-				parentID = parent.ID
+				d.ParentID = parent.ID
 			}
-			if _, err := tx.ExecContext(ctx, deptInsert+" ON CONFLICT (path) DO NOTHING",
-				examhall.NewID(8), nullIfEmpty(parentID), name, path, ms(now)); err != nil {
-				return nil, err
-			}
-			d, err = findDept(ctx, tx, "path = $1", path)
+			_, err = tx.ExecContext(ctx, deptInsert, d.ID, nullIfEmpty(d.ParentID), d.Name, d.Path, ms(d.CreatedAt))
 		}
 		if err != nil {
 			return nil, err
@@ -149,6 +157,9 @@ func (db *DB) UpdateDepartment(ctx context.Context, id string, upd examhall.Depa
 	defer annotate(&err, "UpdateDepartment")
 	var d *examhall.Department
 	err = db.transact(ctx, func(tx *sql.Tx) error {
+		if err := db.lockPostgres(ctx, tx, deptLockKey); err != nil {
+			return err
+		}
 		var err error
 		if d, err = findDept(ctx, tx, "id = $1", id); err != nil {
 			return notFound(err, "department %q not found", id)
@@ -210,6 +221,9 @@ func (db *DB) UpdateDepartment(ctx context.Context, id string, upd examhall.Depa
 func (db *DB) DeleteDepartment(ctx context.Context, id string) (err error) {
 	defer annotate(&err, "DeleteDepartment")
 	return db.transact(ctx, func(tx *sql.Tx) error {
+		if err := db.lockPostgres(ctx, tx, deptLockKey); err != nil {
+			return err
+		}
 		d, err := findDept(ctx, tx, "id = $1", id)
 		if err != nil {
 			return notFound(err, "department %q not found", id)
@@ -227,8 +241,8 @@ func (db *DB) DeleteDepartment(ctx context.Context, id string) (err error) {
 			return examhall.Errorf(examhall.ECONFLICT, "department %q has %d users", d.Path, users)
 		}
 		_, err = tx.ExecContext(ctx, `DELETE FROM departments WHERE id = $1`, id)
-		if isForeignKey(err) {
-			return fmt.Errorf("%w: %w", examhall.Errorf(examhall.ECONFLICT, "department %q is in an exam's audience", d.Path), err)
+		if isForeignKey(err) { // an exam's audience, or a user added meanwhile
+			return fmt.Errorf("%w: %w", examhall.Errorf(examhall.ECONFLICT, "department %q is still in use", d.Path), err)
 		}
 		return err
 	})

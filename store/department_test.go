@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"fmt"
+	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -230,7 +232,7 @@ func TestDeleteDepartment(t *testing.T) {
 		if _, err := db.w.ExecContext(ctx, `INSERT INTO exam_audience_depts (exam_id, dept_id) VALUES ($1, $2)`, exam, sales.ID); err != nil {
 			t.Fatal(err)
 		}
-		coreWantErr(t, db.DeleteDepartment(ctx, sales.ID), examhall.ECONFLICT, `department "Acme/Sales" is in an exam's audience`)
+		coreWantErr(t, db.DeleteDepartment(ctx, sales.ID), examhall.ECONFLICT, `department "Acme/Sales" is still in use`)
 		if _, err := db.w.ExecContext(ctx, `DELETE FROM exam_audience_depts`); err != nil {
 			t.Fatal(err)
 		}
@@ -242,6 +244,64 @@ func TestDeleteDepartment(t *testing.T) {
 		}
 		if n := coreCount(t, db, "departments"); n != 0 {
 			t.Errorf("departments = %d, want 0", n)
+		}
+	})
+}
+
+// TestConcurrentDepartmentWrites ensures and imports into the same new
+// paths, renames a root and moves a subtree between roots from many
+// goroutines at once: no write fails, no department is made twice, and every
+// path still matches its parent's.
+func TestConcurrentDepartmentWrites(t *testing.T) {
+	testDBs(t, func(t *testing.T, db *DB) {
+		ctx := context.Background()
+		root := coreMustDept(t, db, "Root", "")
+		other := coreMustDept(t, db, "Other", "")
+		y, err := db.EnsureDepartmentPath(ctx, "Root/X/Y")
+		if err != nil {
+			t.Fatal(err)
+		}
+		x := y.ParentID
+		var wg sync.WaitGroup
+		for g := range 16 {
+			wg.Go(func() {
+				var err error
+				switch g % 4 {
+				case 0:
+					_, err = db.EnsureDepartmentPath(ctx, "Other/A/B")
+				case 1:
+					err = db.ImportUsers(ctx, []*examhall.User{{Account: fmt.Sprint("u", g), Name: "U", Role: examhall.RoleExaminee, DeptPath: "Other/A/C"}})
+				case 2:
+					_, err = db.UpdateDepartment(ctx, root.ID, examhall.DepartmentUpdate{Name: corePtr(fmt.Sprint("Root", g))})
+				case 3:
+					parent := []string{root.ID, other.ID}[g/4%2]
+					_, err = db.UpdateDepartment(ctx, x, examhall.DepartmentUpdate{ParentID: &parent})
+				}
+				if err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+		depts, err := db.FindDepartments(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		byID := map[string]*examhall.Department{}
+		for _, d := range depts {
+			byID[d.ID] = d
+		}
+		for _, d := range depts {
+			want := d.Name
+			if p := byID[d.ParentID]; p != nil {
+				want = p.Path + "/" + d.Name
+			}
+			if d.Path != want {
+				t.Errorf("department %s: path %q, want %q from its parent", d.ID, d.Path, want)
+			}
+		}
+		if len(depts) != 7 { // Root, Other, X, Y, A, B, C
+			t.Errorf("%d departments, want 7: %v", len(depts), corePaths(t, db))
 		}
 	})
 }

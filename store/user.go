@@ -124,6 +124,9 @@ func (db *DB) ImportUsers(ctx context.Context, users []*examhall.User) (err erro
 	}
 	now := db.now()
 	return db.transact(ctx, func(tx *sql.Tx) error {
+		if err := db.lockPostgres(ctx, tx, deptLockKey); err != nil {
+			return err
+		}
 		depts := map[string]*examhall.Department{} // by the path as written
 		for _, u := range users {
 			u.DeptID = ""
@@ -151,39 +154,39 @@ func (db *DB) ImportUsers(ctx context.Context, users []*examhall.User) (err erro
 // an unknown department or a bad field.
 func (db *DB) UpdateUser(ctx context.Context, id string, upd examhall.UserUpdate) (_ *examhall.User, err error) {
 	defer annotate(&err, "UpdateUser")
+	var role any // nil: unchanged
+	if upd.Role != nil {
+		if err := validateRole(*upd.Role); err != nil {
+			return nil, err
+		}
+		role = string(*upd.Role)
+	}
+	if upd.Name != nil {
+		if err := validateUserName(*upd.Name); err != nil {
+			return nil, err
+		}
+	}
 	var u *examhall.User
 	err = db.transact(ctx, func(tx *sql.Tx) error {
-		var err error
-		if u, err = findUser(ctx, tx, "u.id = $1", id); err != nil {
-			return notFound(err, "user %q not found", id)
+		setDept := upd.DeptID != nil
+		if setDept && *upd.DeptID != "" {
+			if err := db.requireDepts(ctx, tx, []string{*upd.DeptID}); err != nil {
+				return err
+			}
 		}
-		if upd.Name != nil {
-			u.Name = *upd.Name
-		}
-		if upd.Role != nil {
-			u.Role = *upd.Role
-		}
-		if upd.DeptID != nil {
-			u.DeptID = *upd.DeptID
-		}
-		if upd.PasswordHash != nil {
-			u.PasswordHash = *upd.PasswordHash
-		}
-		if upd.Disabled != nil {
-			u.Disabled = *upd.Disabled
-		}
-		if err := validateUser(u); err != nil {
-			return err
-		}
-		if err := db.requireDepts(ctx, tx, []*examhall.User{u}); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE users SET name = $2, role = $3, dept_id = $4,
-			password_hash = $5, disabled = $6, updated_at = $7 WHERE id = $1`,
-			id, u.Name, string(u.Role), nullIfEmpty(u.DeptID), u.PasswordHash, u.Disabled, ms(db.now())); err != nil {
+		// One statement setting only the fields upd sets (COALESCE keeps the
+		// others; dept_id may become NULL, hence the CASE), so concurrent
+		// updates of different fields do not undo each other.
+		if err := execOne(ctx, tx, examhall.Errorf(examhall.ENOTFOUND, "user %q not found", id), `UPDATE users SET
+			name = COALESCE($2, name), role = COALESCE($3, role), dept_id = CASE WHEN $4 THEN $5 ELSE dept_id END,
+			password_hash = COALESCE($6, password_hash), disabled = COALESCE($7, disabled), updated_at = $8
+			WHERE id = $1`,
+			id, optional(upd.Name), role, setDept, nullIfEmpty(deref(upd.DeptID)), optional(upd.PasswordHash),
+			optional(upd.Disabled), ms(db.now())); err != nil {
 			return err
 		}
 		// Read back for the department's name and path.
+		var err error
 		u, err = findUser(ctx, tx, "u.id = $1", id)
 		return err
 	})
@@ -200,25 +203,38 @@ func validateUser(u *examhall.User) error {
 		return examhall.Errorf(examhall.EINVALID, "account is required")
 	case len([]rune(u.Account)) > examhall.MaxAccountLen:
 		return examhall.Errorf(examhall.EINVALID, "account %q is longer than %d characters", u.Account, examhall.MaxAccountLen)
-	case strings.TrimSpace(u.Name) == "":
-		return examhall.Errorf(examhall.EINVALID, "user %q: name is required", u.Account)
-	case len([]rune(u.Name)) > examhall.MaxNameLen:
-		return examhall.Errorf(examhall.EINVALID, "user %q: name is longer than %d characters", u.Account, examhall.MaxNameLen)
-	case !u.Role.Valid():
-		return examhall.Errorf(examhall.EINVALID, "user %q: role %q is not admin, invigilator or examinee", u.Account, u.Role)
+	}
+	if err := validateUserName(u.Name); err != nil {
+		return examhall.Errorf(examhall.EINVALID, "user %q: %s", u.Account, examhall.ErrorMessage(err))
+	}
+	if err := validateRole(u.Role); err != nil {
+		return examhall.Errorf(examhall.EINVALID, "user %q: %s", u.Account, examhall.ErrorMessage(err))
 	}
 	return nil
 }
 
-// requireDepts returns EINVALID naming the first department of users that
-// does not exist.
-func (db *DB) requireDepts(ctx context.Context, q querier, users []*examhall.User) error {
-	ids := make([]string, 0, len(users))
-	for _, u := range users {
-		if u.DeptID != "" {
-			ids = append(ids, u.DeptID)
-		}
+// validateUserName checks a user's display name.
+func validateUserName(name string) error {
+	switch {
+	case strings.TrimSpace(name) == "":
+		return examhall.Errorf(examhall.EINVALID, "name is required")
+	case len([]rune(name)) > examhall.MaxNameLen:
+		return examhall.Errorf(examhall.EINVALID, "name is longer than %d characters", examhall.MaxNameLen)
 	}
+	return nil
+}
+
+// validateRole checks a user's role.
+func validateRole(r examhall.Role) error {
+	if !r.Valid() {
+		return examhall.Errorf(examhall.EINVALID, "role %q is not admin, invigilator or examinee", r)
+	}
+	return nil
+}
+
+// requireDepts returns EINVALID naming the first of ids that is no
+// department.
+func (db *DB) requireDepts(ctx context.Context, q querier, ids []string) error {
 	if len(ids) == 0 {
 		return nil
 	}
@@ -240,11 +256,15 @@ func (db *DB) requireDepts(ctx context.Context, q querier, users []*examhall.Use
 // from a concurrent writer.
 func (db *DB) insertUsers(ctx context.Context, tx *sql.Tx, users []*examhall.User, now time.Time) error {
 	accounts := make([]string, len(users))
+	var deptIDs []string
 	for i, u := range users {
 		if err := validateUser(u); err != nil {
 			return err
 		}
 		accounts[i] = u.Account
+		if u.DeptID != "" {
+			deptIDs = append(deptIDs, u.DeptID)
+		}
 	}
 	taken, err := db.existingValues(ctx, tx, "users", "account", accounts)
 	if err != nil {
@@ -256,7 +276,7 @@ func (db *DB) insertUsers(ctx context.Context, tx *sql.Tx, users []*examhall.Use
 		}
 		taken[a] = true // a second use within the batch
 	}
-	if err := db.requireDepts(ctx, tx, users); err != nil {
+	if err := db.requireDepts(ctx, tx, deptIDs); err != nil {
 		return err
 	}
 	const cols = 9
@@ -410,6 +430,15 @@ func (db *DB) existingValues(ctx context.Context, q querier, table, column strin
 		return err
 	})
 	return found, err
+}
+
+// deref returns *p, or the zero value for nil.
+func deref[T any](p *T) T {
+	if p == nil {
+		var zero T
+		return zero
+	}
+	return *p
 }
 
 // nullIfEmpty stores "" as NULL, for optional references.
