@@ -345,7 +345,9 @@ func BenchmarkCreateCheatRecords10(b *testing.B) {
 }
 
 // BenchmarkFindCheatRecords pages through a million records: 10 exams of 10
-// rooms each, 10,000 records a room.
+// rooms each, 10,000 records a room. Building them (one INSERT … SELECT)
+// takes about 5 s on SQLite and 10 s on PostgreSQL on 2 shared vCPUs; -short
+// skips it.
 func BenchmarkFindCheatRecords(b *testing.B) {
 	if testing.Short() {
 		b.Skip("builds a million records")

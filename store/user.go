@@ -115,8 +115,9 @@ func (db *DB) CreateUser(ctx context.Context, u *examhall.User) (err error) {
 }
 
 // ImportUsers creates all users in one transaction, or none. Each user's
-// DeptPath names its department; the missing ones along it are created and
-// DeptID is set from it. ECONFLICT names the first taken account.
+// DeptPath names its department; the missing ones along it are created, and
+// the user's DeptID, DeptName and (normalized) DeptPath are set from it.
+// ECONFLICT names the first taken account; EINVALID a bad path or field.
 func (db *DB) ImportUsers(ctx context.Context, users []*examhall.User) (err error) {
 	defer annotate(&err, "ImportUsers")
 	if len(users) == 0 {
@@ -129,7 +130,7 @@ func (db *DB) ImportUsers(ctx context.Context, users []*examhall.User) (err erro
 		}
 		depts := map[string]*examhall.Department{} // by the path as written
 		for _, u := range users {
-			u.DeptID = ""
+			u.DeptID, u.DeptName = "", ""
 			if u.DeptPath == "" {
 				continue
 			}
@@ -144,7 +145,7 @@ func (db *DB) ImportUsers(ctx context.Context, users []*examhall.User) (err erro
 				}
 				depts[u.DeptPath] = d
 			}
-			u.DeptID = d.ID
+			u.DeptID, u.DeptName, u.DeptPath = d.ID, d.Name, d.Path
 		}
 		return db.insertUsers(ctx, tx, users, now)
 	})

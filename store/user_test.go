@@ -246,8 +246,8 @@ func TestImportUsers(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if f.DeptID != u.DeptID {
-				t.Errorf("%s: DeptID = %q, import set %q", u.Account, f.DeptID, u.DeptID)
+			if diff := cmp.Diff(u, f); diff != "" {
+				t.Errorf("%s: stored user differs from the imported one (-imported +stored):\n%s", u.Account, diff)
 			}
 			got[f.Account] = f.DeptPath
 		}
