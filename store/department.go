@@ -118,6 +118,7 @@ func (db *DB) EnsureDepartmentPath(ctx context.Context, path string) (_ *examhal
 		if err := db.lockPostgres(ctx, tx, deptLockKey); err != nil {
 			return err
 		}
+		var err error
 		d, err = ensureDeptPath(ctx, tx, names, db.now())
 		return err
 	})

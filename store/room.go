@@ -149,8 +149,8 @@ func (db *DB) DeleteRoom(ctx context.Context, id string) (err error) {
 	})
 }
 
-// execOne runs a statement that must touch a row, else returns notFound.
-func execOne(ctx context.Context, tx *sql.Tx, notFound error, query string, args ...any) error {
+// execOne runs a statement that must touch a row, else returns missing.
+func execOne(ctx context.Context, tx *sql.Tx, missing error, query string, args ...any) error {
 	res, err := tx.ExecContext(ctx, query, args...)
 	if err != nil {
 		return err
@@ -158,7 +158,7 @@ func execOne(ctx context.Context, tx *sql.Tx, notFound error, query string, args
 	if n, err := res.RowsAffected(); err != nil {
 		return err
 	} else if n == 0 {
-		return notFound
+		return missing
 	}
 	return nil
 }
