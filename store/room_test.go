@@ -330,6 +330,7 @@ func BenchmarkFindRoom(b *testing.B) {
 	coreBenchDBs(b, func(b *testing.B, db *DB) {
 		r, _ := coreRoomFixture(b, db, 1)
 		ctx := context.Background()
+		b.ResetTimer() // the fixture and the store are built anew for each round
 		b.RunParallel(func(pb *testing.PB) {
 			for pb.Next() {
 				if _, err := db.FindRoomByID(ctx, r.ID); err != nil {
@@ -345,6 +346,7 @@ func BenchmarkFindMember(b *testing.B) {
 	coreBenchDBs(b, func(b *testing.B, db *DB) {
 		r, users := coreRoomFixture(b, db, 30)
 		ctx := context.Background()
+		b.ResetTimer() // the fixture and the store are built anew for each round
 		b.RunParallel(func(pb *testing.PB) {
 			i := 0
 			for pb.Next() {
@@ -363,6 +365,7 @@ func BenchmarkFindMembers30(b *testing.B) {
 		r, _ := coreRoomFixture(b, db, 30)
 		ctx := context.Background()
 		role := examhall.RoleExaminee
+		b.ResetTimer() // the fixture and the store are built anew for each round
 		b.RunParallel(func(pb *testing.PB) {
 			for pb.Next() {
 				ms, err := db.FindMembers(ctx, r.ID, &role)
@@ -379,6 +382,7 @@ func BenchmarkUpdateRoomAudio(b *testing.B) {
 	coreBenchDBs(b, func(b *testing.B, db *DB) {
 		r, _ := coreRoomFixture(b, db, 1)
 		ctx := context.Background()
+		b.ResetTimer() // the fixture and the store are built anew for each round
 		b.RunParallel(func(pb *testing.PB) {
 			i := 0
 			for pb.Next() {
