@@ -4,11 +4,14 @@
 
 -- departments: the organisation tree. path is the names from the root joined
 -- by '/', kept in step on rename and move; it is unique, so sibling names are.
+-- path sorts bytewise (COLLATE "C", as in SQLite) so that ordering by path
+-- keeps every subtree together: a linguistic collation that skips
+-- punctuation would sort "A/BB" between "A/B" and "A/B/C".
 CREATE TABLE departments (
     id         TEXT PRIMARY KEY,
     parent_id  TEXT REFERENCES departments (id),
     name       TEXT NOT NULL,
-    path       TEXT NOT NULL UNIQUE,
+    path       TEXT COLLATE "C" NOT NULL UNIQUE,
     created_at BIGINT NOT NULL
 );
 CREATE INDEX departments_parent ON departments (parent_id);

@@ -4,6 +4,8 @@
 
 -- departments: the organisation tree. path is the names from the root joined
 -- by '/', kept in step on rename and move; it is unique, so sibling names are.
+-- path sorts bytewise (SQLite's BINARY; PostgreSQL says COLLATE "C"), so that
+-- ordering by path keeps every subtree together.
 CREATE TABLE departments (
     id         TEXT PRIMARY KEY,
     parent_id  TEXT REFERENCES departments (id),
