@@ -57,6 +57,8 @@ CREATE TABLE exam_audience_depts (
     dept_id TEXT NOT NULL REFERENCES departments (id),
     PRIMARY KEY (exam_id, dept_id)
 );
+-- A candidate's exam list looks audiences up by their department's ancestors.
+CREATE INDEX exam_audience_depts_dept ON exam_audience_depts (dept_id);
 CREATE TABLE exam_audience_users (
     exam_id TEXT NOT NULL REFERENCES exams (id) ON DELETE CASCADE,
     user_id TEXT NOT NULL REFERENCES users (id),
