@@ -189,6 +189,7 @@ func loadAudiences(ctx context.Context, q querier, exams []*examhall.Exam) error
 // lists. EINVALID for an invalid exam or an unknown audience department or
 // user; ECONFLICT when the ID is taken.
 func (db *DB) CreateExam(ctx context.Context, e *examhall.Exam) error {
+	e.BeginTime, e.EndTime = msTime(e.BeginTime), msTime(e.EndTime)
 	if err := e.Validate(); err != nil {
 		return err
 	}
@@ -357,10 +358,10 @@ func applyExamUpdate(e *examhall.Exam, upd examhall.ExamUpdate) (audience bool) 
 		e.Name = *upd.Name
 	}
 	if upd.BeginTime != nil {
-		e.BeginTime = upd.BeginTime.UTC().Truncate(time.Millisecond)
+		e.BeginTime = msTime(*upd.BeginTime)
 	}
 	if upd.EndTime != nil {
-		e.EndTime = upd.EndTime.UTC().Truncate(time.Millisecond)
+		e.EndTime = msTime(*upd.EndTime)
 	}
 	if upd.AnswerMinutes != nil {
 		e.AnswerMinutes = *upd.AnswerMinutes
@@ -459,7 +460,7 @@ func (db *DB) SetOverride(ctx context.Context, o *examhall.Override) error {
 			if (*t).IsZero() {
 				*t = nil
 			} else {
-				v := (*t).UTC().Truncate(time.Millisecond)
+				v := msTime(**t)
 				*t = &v
 			}
 		}
