@@ -487,4 +487,3 @@ func TestFindUserExams(t *testing.T) {
 		engineWantCode(t, "unknown user", err, examhall.ENOTFOUND)
 	})
 }
-
