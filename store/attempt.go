@@ -455,14 +455,10 @@ func (db *DB) submitExpired(ctx context.Context, ids []string, now time.Time) (i
 	n := 0
 	err := db.transact(ctx, func(tx *sql.Tx) error {
 		n = 0
-		args := []any{ms(now)}
-		for _, id := range ids {
-			args = append(args, id)
-		}
 		rows, err := tx.QueryContext(ctx, `SELECT `+attemptColumns+`, `+examColumns+`
 			FROM attempts a JOIN exams e ON e.id = a.exam_id
-			WHERE a.id IN (`+engineParams(len(ids), 2)+`) AND a.status = 'in_progress' AND a.deadline < $1`+
-			db.engineLock("FOR UPDATE OF a"), args...)
+			WHERE a.id IN (`+db.engineList(2)+`) AND a.status = 'in_progress' AND a.deadline < $1`+
+			db.engineLock("FOR UPDATE OF a"), ms(now), db.engineListArg(ids))
 		if err != nil {
 			return err
 		}
@@ -625,19 +621,14 @@ func (db *DB) PublishAttempts(ctx context.Context, examID string, ids []string) 
 			}
 			return rows.Err()
 		}
+		var err error
 		if len(ids) == 0 {
-			if err := publish("", []any{examID}); err != nil {
-				return err
-			}
+			err = publish("", []any{examID})
+		} else {
+			err = publish(` AND id IN (`+db.engineList(2)+`)`, []any{examID, db.engineListArg(ids)})
 		}
-		for chunk := range slices.Chunk(ids, engineChunk) {
-			args := []any{examID}
-			for _, id := range chunk {
-				args = append(args, id)
-			}
-			if err := publish(` AND id IN (`+engineParams(len(chunk), 2)+`)`, args); err != nil {
-				return err
-			}
+		if err != nil {
+			return err
 		}
 		n = d.n
 		return db.addStats(ctx, tx, examID, d)

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -67,7 +68,7 @@ func (db *DB) FindExamByID(ctx context.Context, id string) (*examhall.Exam, erro
 		if e, err = findExam(ctx, tx, id, ""); err != nil {
 			return err
 		}
-		return loadAudiences(ctx, tx, []*examhall.Exam{e})
+		return db.loadAudiences(ctx, tx, []*examhall.Exam{e})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("find exam: %w", err)
@@ -123,7 +124,7 @@ func (db *DB) FindExams(ctx context.Context, f examhall.ExamFilter) ([]*examhall
 				return err
 			}
 		}
-		return loadAudiences(ctx, tx, exams)
+		return db.loadAudiences(ctx, tx, exams)
 	})
 	if err != nil {
 		return nil, 0, fmt.Errorf("find exams: %w", err)
@@ -140,48 +141,64 @@ func engineLimit(limit int) int64 {
 	return int64(limit)
 }
 
-// engineChunk is how many values an IN list takes at most, far below both
-// dialects' parameter limits.
-const engineChunk = 1000
+// engineList returns a subquery whose one column v holds the strings bound
+// to parameter $n as engineListArg(values). One parameter instead of an IN
+// list keeps the statement text fixed and its size independent of the list:
+// modernc's SQLite resolves every $N by a linear search at prepare time, so
+// an IN list of a thousand parameters costs more to compile than to run.
+func (db *DB) engineList(n int) string {
+	if db.dialect == Postgres {
+		return fmt.Sprintf(`SELECT unnest($%d::text[]) AS v`, n)
+	}
+	return fmt.Sprintf(`SELECT value AS v FROM json_each($%d)`, n)
+}
+
+// engineListArg binds values for engineList: a text[] on PostgreSQL, a JSON
+// array on SQLite.
+func (db *DB) engineListArg(values []string) any {
+	if values == nil {
+		values = []string{}
+	}
+	if db.dialect == Postgres {
+		return values
+	}
+	b, _ := json.Marshal(values) // strings always encode
+	return string(b)
+}
 
 // loadAudiences fills in the exams' audience lists.
-func loadAudiences(ctx context.Context, q querier, exams []*examhall.Exam) error {
+func (db *DB) loadAudiences(ctx context.Context, q querier, exams []*examhall.Exam) error {
+	if len(exams) == 0 {
+		return nil
+	}
 	byID := make(map[string]*examhall.Exam, len(exams))
-	for _, e := range exams {
+	ids := make([]string, len(exams))
+	for i, e := range exams {
 		e.AudienceDeptIDs, e.AudienceUserIDs = nil, nil
 		byID[e.ID] = e
+		ids[i] = e.ID
 	}
-	for chunk := range slices.Chunk(exams, engineChunk) {
-		args := make([]any, len(chunk))
-		for i, e := range chunk {
-			args[i] = e.ID
-		}
-		in := engineParams(len(chunk), 1)
-		rows, err := q.QueryContext(ctx, `SELECT exam_id, 'd', dept_id FROM exam_audience_depts WHERE exam_id IN (`+in+`)
-			UNION ALL SELECT exam_id, 'u', user_id FROM exam_audience_users WHERE exam_id IN (`+in+`)
-			ORDER BY 1, 2, 3`, args...)
-		if err != nil {
+	list := db.engineList(1)
+	rows, err := q.QueryContext(ctx, `SELECT exam_id, 'd', dept_id FROM exam_audience_depts WHERE exam_id IN (`+list+`)
+		UNION ALL SELECT exam_id, 'u', user_id FROM exam_audience_users WHERE exam_id IN (`+list+`)
+		ORDER BY 1, 2, 3`, db.engineListArg(ids))
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var examID, kind, id string
+		if err := rows.Scan(&examID, &kind, &id); err != nil {
 			return err
 		}
-		for rows.Next() {
-			var examID, kind, id string
-			if err := rows.Scan(&examID, &kind, &id); err != nil {
-				rows.Close()
-				return err
-			}
-			e := byID[examID]
-			if kind == "d" {
-				e.AudienceDeptIDs = append(e.AudienceDeptIDs, id)
-			} else {
-				e.AudienceUserIDs = append(e.AudienceUserIDs, id)
-			}
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
+		e := byID[examID]
+		if kind == "d" {
+			e.AudienceDeptIDs = append(e.AudienceDeptIDs, id)
+		} else {
+			e.AudienceUserIDs = append(e.AudienceUserIDs, id)
 		}
 	}
-	return nil
+	return rows.Err()
 }
 
 // CreateExam validates e, sets e.ID (when empty; else it must be a valid
@@ -214,7 +231,7 @@ func (db *DB) CreateExam(ctx context.Context, e *examhall.Exam) error {
 		} else if err != nil {
 			return err
 		}
-		return setAudience(ctx, tx, id, deptIDs, userIDs)
+		return db.setAudience(ctx, tx, id, deptIDs, userIDs)
 	})
 	if err != nil {
 		return fmt.Errorf("create exam: %w", err)
@@ -253,7 +270,7 @@ func uniqueIDs(ids []string) []string {
 // setAudience replaces an exam's audience lists, refusing unknown
 // departments and users with EINVALID (rather than a bare foreign-key error,
 // which on PostgreSQL would also not say which one).
-func setAudience(ctx context.Context, tx *sql.Tx, examID string, deptIDs, userIDs []string) error {
+func (db *DB) setAudience(ctx context.Context, tx *sql.Tx, examID string, deptIDs, userIDs []string) error {
 	for _, t := range []struct {
 		table, col, ref, what string
 		ids                   []string
@@ -264,41 +281,21 @@ func setAudience(ctx context.Context, tx *sql.Tx, examID string, deptIDs, userID
 		if _, err := tx.ExecContext(ctx, `DELETE FROM `+t.table+` WHERE exam_id = $1`, examID); err != nil {
 			return err
 		}
-		for chunk := range slices.Chunk(t.ids, engineChunk) {
-			args := make([]any, len(chunk))
-			for i, id := range chunk {
-				args[i] = id
-			}
-			rows, err := tx.QueryContext(ctx, `SELECT id FROM `+t.ref+` WHERE id IN (`+engineParams(len(chunk), 1)+`)`, args...)
-			if err != nil {
-				return err
-			}
-			found := make(map[string]bool, len(chunk))
-			for rows.Next() {
-				var id string
-				if err := rows.Scan(&id); err != nil {
-					rows.Close()
-					return err
-				}
-				found[id] = true
-			}
-			rows.Close()
-			if err := rows.Err(); err != nil {
-				return err
-			}
-			for _, id := range chunk {
-				if !found[id] {
-					return examhall.Errorf(examhall.EINVALID, "unknown audience %s %q", t.what, id)
-				}
-			}
-			args = make([]any, 0, 2*len(chunk))
-			for _, id := range chunk {
-				args = append(args, examID, id)
-			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO `+t.table+` (exam_id, `+t.col+`) VALUES `+
-				engineValues(len(chunk), 2, 1), args...); err != nil {
-				return err
-			}
+		if len(t.ids) == 0 {
+			continue
+		}
+		arg := db.engineListArg(t.ids)
+		var unknown string
+		err := tx.QueryRowContext(ctx, `SELECT l.v FROM (`+db.engineList(1)+`) l
+			WHERE NOT EXISTS (SELECT 1 FROM `+t.ref+` r WHERE r.id = l.v) LIMIT 1`, arg).Scan(&unknown)
+		if err == nil {
+			return examhall.Errorf(examhall.EINVALID, "unknown audience %s %q", t.what, unknown)
+		} else if err != sql.ErrNoRows {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO `+t.table+` (exam_id, `+t.col+`)
+			SELECT $1, l.v FROM (`+db.engineList(2)+`) l`, examID, arg); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -314,7 +311,7 @@ func (db *DB) UpdateExam(ctx context.Context, id string, upd examhall.ExamUpdate
 		if e, err = findExam(ctx, tx, id, db.engineLock("FOR UPDATE")); err != nil {
 			return err
 		}
-		if err := loadAudiences(ctx, tx, []*examhall.Exam{e}); err != nil {
+		if err := db.loadAudiences(ctx, tx, []*examhall.Exam{e}); err != nil {
 			return err
 		}
 		if upd.PaperScore != nil && *upd.PaperScore != e.PaperScore {
@@ -341,7 +338,7 @@ func (db *DB) UpdateExam(ctx context.Context, id string, upd examhall.ExamUpdate
 			return err
 		}
 		if audience {
-			return setAudience(ctx, tx, id, e.AudienceDeptIDs, e.AudienceUserIDs)
+			return db.setAudience(ctx, tx, id, e.AudienceDeptIDs, e.AudienceUserIDs)
 		}
 		return nil
 	})

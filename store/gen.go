@@ -266,73 +266,54 @@ func genName(r *rand.Rand) string {
 	return string(n)
 }
 
-// genInsert writes rows into table: COPY on PostgreSQL; on SQLite, multi-row
-// INSERTs of a prepared size, committed every genTxRows rows.
+// genInsert writes rows into table: COPY on PostgreSQL; on SQLite, one
+// prepared single-row INSERT per row, committed every 100,000 rows. Single
+// rows beat multi-row INSERTs there (measured: 3x): a multi-row statement
+// inside a transaction keeps a statement journal, and the driver binds each
+// $N by looking its name up in a list as long as the statement's parameters.
 func (db *DB) genInsert(ctx context.Context, table string, cols []string, rows iter.Seq[[]any]) error {
 	if db.dialect == Postgres {
 		return db.genCopy(ctx, table, cols, rows)
 	}
-	const genTxRows = 100_000
-	perStmt := max(1, min(500, 30000/len(cols)))
-	head := `INSERT INTO ` + table + ` (` + strings.Join(cols, ", ") + `) VALUES `
-	args := make([]any, 0, perStmt*len(cols))
+	const txRows = 100_000
+	q := `INSERT INTO ` + table + ` (` + strings.Join(cols, ", ") + `) VALUES ` + engineValues(1, len(cols), 1)
 	var tx *sql.Tx
 	var stmt *sql.Stmt
-	inTx := 0
-	flush := func(commit bool) error {
-		if n := len(args) / len(cols); n > 0 {
-			if tx == nil {
-				var err error
-				if tx, err = db.w.BeginTx(ctx, nil); err != nil {
-					return err
-				}
-			}
-			var err error
-			if n == perStmt {
-				if stmt == nil {
-					if stmt, err = tx.PrepareContext(ctx, head+engineValues(perStmt, len(cols), 1)); err != nil {
-						return err
-					}
-				}
-				_, err = stmt.ExecContext(ctx, args...)
-			} else {
-				_, err = tx.ExecContext(ctx, head+engineValues(n, len(cols), 1), args...)
-			}
-			if err != nil {
-				return err
-			}
-			inTx += n
-			args = args[:0]
-		}
-		if tx != nil && (commit || inTx >= genTxRows) {
-			if stmt != nil {
-				stmt.Close()
-				stmt = nil
-			}
-			err := tx.Commit()
-			tx, inTx = nil, 0
-			return err
-		}
-		return nil
-	}
-	for row := range rows {
-		args = append(args, row...)
-		if len(args) == cap(args) {
-			if err := flush(false); err != nil {
-				if tx != nil {
-					tx.Rollback()
-				}
-				return err
-			}
-		}
-	}
-	if err := flush(true); err != nil {
+	defer func() {
 		if tx != nil {
 			tx.Rollback()
 		}
-		return err
+	}()
+	n := 0
+	for row := range rows {
+		if tx == nil {
+			var err error
+			if tx, err = db.w.BeginTx(ctx, nil); err != nil {
+				return err
+			}
+			if stmt, err = tx.PrepareContext(ctx, q); err != nil {
+				return err
+			}
+		}
+		if _, err := stmt.ExecContext(ctx, row...); err != nil {
+			return err
+		}
+		if n++; n%txRows == 0 {
+			stmt.Close()
+			err := tx.Commit()
+			tx = nil
+			if err != nil {
+				return err
+			}
+		}
 	}
-	return nil
+	if tx == nil {
+		return nil
+	}
+	stmt.Close()
+	err := tx.Commit()
+	tx = nil
+	return err
 }
 
 // genCopy streams rows into table with PostgreSQL's COPY, through the pgx

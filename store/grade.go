@@ -64,35 +64,31 @@ func (db *DB) FindExamStats(ctx context.Context, examIDs []string) (map[string]e
 	for _, id := range ids {
 		out[id] = examhall.ExamStats{}
 	}
-	for chunk := range slices.Chunk(ids, engineChunk) {
-		args := make([]any, len(chunk))
-		for i, id := range chunk {
-			args[i] = id
-		}
-		rows, err := db.r.QueryContext(ctx, `SELECT exam_id, attend_num, pass_num, score_sum, max_score, min_score
-			FROM exam_stats WHERE exam_id IN (`+engineParams(len(chunk), 1)+`)`, args...)
-		if err != nil {
+	if len(ids) == 0 {
+		return out, nil
+	}
+	rows, err := db.r.QueryContext(ctx, `SELECT exam_id, attend_num, pass_num, score_sum, max_score, min_score
+		FROM exam_stats WHERE exam_id IN (`+db.engineList(1)+`)`, db.engineListArg(ids))
+	if err != nil {
+		return nil, fmt.Errorf("find exam stats: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		var s examhall.ExamStats
+		var sum float64
+		if err := rows.Scan(&id, &s.AttendNum, &s.PassNum, &sum, &s.MaxScore, &s.MinScore); err != nil {
 			return nil, fmt.Errorf("find exam stats: %w", err)
 		}
-		for rows.Next() {
-			var id string
-			var s examhall.ExamStats
-			var sum float64
-			if err := rows.Scan(&id, &s.AttendNum, &s.PassNum, &sum, &s.MaxScore, &s.MinScore); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("find exam stats: %w", err)
-			}
-			if s.AttendNum > 0 {
-				s.AvgScore = examhall.Round2(sum / float64(s.AttendNum))
-			} else {
-				s.MaxScore, s.MinScore = 0, 0
-			}
-			out[id] = s
+		if s.AttendNum > 0 {
+			s.AvgScore = examhall.Round2(sum / float64(s.AttendNum))
+		} else {
+			s.MaxScore, s.MinScore = 0, 0
 		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, fmt.Errorf("find exam stats: %w", err)
-		}
+		out[id] = s
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("find exam stats: %w", err)
 	}
 	return out, nil
 }
