@@ -533,3 +533,86 @@ func TestMarkAndPublish(t *testing.T) {
 		}
 	})
 }
+
+func TestSubmitConcurrent(t *testing.T) {
+	testDBs(t, func(t *testing.T, db *DB) {
+		ctx := context.Background()
+		exam := engineMustExam(t, db)
+		engineMustPaper(t, db, exam.ID, engineSingle("q1", 100, 0))
+		var ids []string
+		for range 5 {
+			a, err := db.StartAttempt(ctx, exam.ID, engineMustUser(t, db, ""), engineT0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, a.ID)
+		}
+		// Every attempt submitted from 8 goroutines at once: each exactly once.
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		won := map[string]int{}
+		for i := range 8 * len(ids) {
+			wg.Go(func() {
+				_, err := db.SubmitAttempt(ctx, ids[i%len(ids)], engineT0.Add(time.Minute))
+				switch examhall.ErrorCode(err) {
+				case "":
+					mu.Lock()
+					won[ids[i%len(ids)]]++
+					mu.Unlock()
+				case examhall.ECONFLICT:
+				default:
+					t.Errorf("unexpected error: %v", err)
+				}
+			})
+		}
+		wg.Wait()
+		for _, id := range ids {
+			if won[id] != 1 {
+				t.Errorf("attempt %s submitted %d times, want 1", id, won[id])
+			}
+		}
+		stats, _ := db.FindExamStats(ctx, []string{exam.ID})
+		if got := stats[exam.ID].AttendNum; got != len(ids) {
+			t.Errorf("attendNum = %d, want %d", got, len(ids))
+		}
+	})
+}
+
+func TestSubmitSeesLateSave(t *testing.T) {
+	testDBs(t, func(t *testing.T, db *DB) {
+		ctx := context.Background()
+		exam := engineMustExam(t, db)
+		engineMustPaper(t, db, exam.ID, engineSingle("q1", 100, 0))
+		a, err := db.StartAttempt(ctx, exam.ID, engineMustUser(t, db, ""), engineT0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		save := func(choice int) {
+			t.Helper()
+			// Twice within one millisecond: saved_at must still move.
+			if _, err := db.SaveAnswers(ctx, a.ID, []examhall.Answer{{QuestionID: "q1", Choices: []int{choice}}}, engineT0); err != nil {
+				t.Fatal(err)
+			}
+		}
+		save(1)
+		// A submit grades what it read; a save lands before its write.
+		r := &closeReq{ctx: ctx, id: a.ID, at: engineT0.Add(time.Minute)}
+		if err := db.gradeClose(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+		save(0)
+		if err := db.writeBatch(ctx, []*closeReq{r}); err != nil {
+			t.Fatal(err)
+		}
+		if r.written {
+			t.Fatal("a submit graded before the last save was written")
+		}
+		got, err := db.SubmitAttempt(ctx, a.ID, engineT0.Add(time.Minute))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Score != 100 {
+			t.Errorf("score = %v, want 100 (the last save)", got.Score)
+		}
+	})
+}

@@ -207,22 +207,29 @@ func BenchmarkExamList1000(b *testing.B) {
 	})
 }
 
-// BenchmarkSubmitParallel submits attempts from about 200 goroutines at
-// once (everyone handing in at the end of one exam), reporting the latency
-// percentiles of SubmitAttempt.
+// BenchmarkSubmitParallel measures SubmitAttempt with 200 candidates at
+// once, reporting latency percentiles:
+//
+//   - closed: about 200 goroutines (b.SetParallelism) submit one attempt
+//     after another without pause — a saturation test, where by Little's law
+//     the latency is 200 / throughput;
+//   - burst: 200 candidates hand in at the same moment, again and again
+//     (the end of an exam), each wave after the previous one is done.
 func BenchmarkSubmitParallel(b *testing.B) {
 	if testing.Short() {
 		b.Skip("big data set")
 	}
 	engineBenchDBs(b, func(b *testing.B, db *DB) {
 		ctx := context.Background()
-		b.Run("submit", func(b *testing.B) {
-			now := engineT0.Add(30 * time.Minute)
+		now := engineT0.Add(30 * time.Minute)
+		b.Run("closed", func(b *testing.B) {
 			ids := engineInProgress(b, db, b.N, now)
 			var next atomic.Int64
 			var mu sync.Mutex
 			var lat []time.Duration
 			b.SetParallelism(max(1, 200/runtime.GOMAXPROCS(0)))
+			q := &db.engine.closeQ
+			batches, items := q.batches.Load(), q.items.Load()
 			b.ResetTimer()
 			b.RunParallel(func(pb *testing.PB) {
 				var mine []time.Duration
@@ -240,16 +247,51 @@ func BenchmarkSubmitParallel(b *testing.B) {
 				mu.Unlock()
 			})
 			b.StopTimer()
-			slices.Sort(lat)
-			if len(lat) > 0 {
-				pct := func(p float64) float64 {
-					return float64(lat[min(len(lat)-1, int(p*float64(len(lat))))]) / 1e6
+			engineReportLatency(b, lat)
+			b.ReportMetric(float64(q.items.Load()-items)/float64(max(q.batches.Load()-batches, 1)), "batch")
+		})
+		b.Run("burst", func(b *testing.B) {
+			const candidates = 200
+			waves := max(1, b.N/candidates)
+			ids := engineInProgress(b, db, waves*candidates, now)
+			lat := make([]time.Duration, len(ids))
+			b.ResetTimer()
+			for w := range waves {
+				var ready, done sync.WaitGroup
+				start := make(chan struct{})
+				for i := w * candidates; i < (w+1)*candidates; i++ {
+					ready.Add(1)
+					done.Go(func() {
+						ready.Done()
+						<-start
+						t := time.Now()
+						if _, err := db.SubmitAttempt(ctx, ids[i], now); err != nil {
+							b.Error(err)
+						}
+						lat[i] = time.Since(t)
+					})
 				}
-				b.ReportMetric(pct(0.50), "p50-ms")
-				b.ReportMetric(pct(0.99), "p99-ms")
+				ready.Wait()
+				close(start)
+				done.Wait()
 			}
+			b.StopTimer()
+			engineReportLatency(b, lat)
 		})
 	})
+}
+
+// engineReportLatency reports the median and 99th percentile in ms.
+func engineReportLatency(b *testing.B, lat []time.Duration) {
+	if len(lat) == 0 {
+		return
+	}
+	slices.Sort(lat)
+	pct := func(p float64) float64 {
+		return float64(lat[min(len(lat)-1, int(p*float64(len(lat))))]) / 1e6
+	}
+	b.ReportMetric(pct(0.50), "p50-ms")
+	b.ReportMetric(pct(0.99), "p99-ms")
 }
 
 // engineInProgress makes n in-progress attempts of a new published exam with

@@ -19,8 +19,11 @@ type engineState struct {
 	// does not put the old paper back into the cache.
 	gen int64
 
-	stmtMu sync.Mutex
-	stmts  map[string]*sql.Stmt // by query text; nil until prepareHot ran
+	stmtMu    sync.Mutex
+	stmts     map[string]*sql.Stmt // by query text, on db.w; nil until prepareHot ran
+	readStmts map[string]*sql.Stmt // by query text, on db.r
+
+	closeQ closeQueue // SubmitAttempt's group commit (attempt.go)
 }
 
 // maxCachedPapers bounds the paper cache; past it the cache starts over.
@@ -95,8 +98,9 @@ func (db *DB) prepareHot(ctx context.Context) error {
 	if st.stmts != nil {
 		return nil
 	}
-	m := make(map[string]*sql.Stmt, len(hotQueries))
-	for _, q := range hotQueries {
+	queries := db.hotQueries()
+	m := make(map[string]*sql.Stmt, len(queries))
+	for _, q := range queries {
 		s, err := db.w.PrepareContext(ctx, q)
 		if err != nil {
 			for _, s := range m {
@@ -123,7 +127,7 @@ func (db *DB) hotStmt(ctx context.Context, tx *sql.Tx, query string) *sql.Stmt {
 	return tx.StmtContext(ctx, s)
 }
 
-// hotExec runs one of hotQueries in tx.
+// hotExec runs one of db.hotQueries() in tx.
 func (db *DB) hotExec(ctx context.Context, tx *sql.Tx, query string, args ...any) (sql.Result, error) {
 	if s := db.hotStmt(ctx, tx, query); s != nil {
 		return s.ExecContext(ctx, args...)
@@ -131,7 +135,39 @@ func (db *DB) hotExec(ctx context.Context, tx *sql.Tx, query string, args ...any
 	return tx.ExecContext(ctx, query, args...)
 }
 
-// hotQueryRow runs one of hotQueries in tx.
+// hotQuery runs one of db.hotQueries() in tx.
+func (db *DB) hotQuery(ctx context.Context, tx *sql.Tx, query string, args ...any) (*sql.Rows, error) {
+	if s := db.hotStmt(ctx, tx, query); s != nil {
+		return s.QueryContext(ctx, args...)
+	}
+	return tx.QueryContext(ctx, query, args...)
+}
+
+// hotRead runs a frequent read on the readers, through a statement prepared
+// once (per reader connection, which database/sql handles) on SQLite.
+func (db *DB) hotRead(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if db.dialect != SQLite {
+		return db.r.QueryContext(ctx, query, args...)
+	}
+	st := &db.engine
+	st.stmtMu.Lock()
+	s := st.readStmts[query]
+	if s == nil {
+		var err error
+		if s, err = db.r.PrepareContext(ctx, query); err != nil {
+			st.stmtMu.Unlock()
+			return nil, err
+		}
+		if st.readStmts == nil {
+			st.readStmts = make(map[string]*sql.Stmt)
+		}
+		st.readStmts[query] = s
+	}
+	st.stmtMu.Unlock()
+	return s.QueryContext(ctx, args...)
+}
+
+// hotQueryRow runs one of db.hotQueries() in tx.
 func (db *DB) hotQueryRow(ctx context.Context, tx *sql.Tx, query string, args ...any) *sql.Row {
 	if s := db.hotStmt(ctx, tx, query); s != nil {
 		return s.QueryRowContext(ctx, args...)
