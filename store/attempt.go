@@ -62,8 +62,9 @@ func jsonObject[V any](m map[string]V) (string, error) {
 	return string(b), err
 }
 
-// The statements of the hot write paths, prepared once on SQLite (see
-// prepareHot). On PostgreSQL the reads get a row lock clause appended.
+// The statements of the hot paths, prepared once on SQLite (see prepareHot
+// and hotRead). qAttemptWithExam also serves writes, with a row lock clause
+// appended on PostgreSQL.
 const (
 	qAttemptWithExam = `SELECT ` + attemptColumns + `, ` + examColumns + `
 		FROM attempts a JOIN exams e ON e.id = a.exam_id WHERE a.id = $1`
@@ -73,8 +74,6 @@ const (
 	qInsertAttempt = `INSERT INTO attempts (id, exam_id, user_id, seq, status, begin_time, deadline, seed)
 		VALUES ($1, $2, $3, $4, 'in_progress', $5, $6, $7)`
 	qSaveAnswers = `UPDATE attempts SET answers = $2, saved_at = $3 WHERE id = $1`
-	qMarkAttempt = `UPDATE attempts SET status = $2, score = $3, passed = $4, integral = $5, marks = $6
-		WHERE id = $1`
 )
 
 // hotQueries lists the statements prepareHot prepares.
@@ -387,7 +386,7 @@ func (db *DB) SubmitAttempt(ctx context.Context, attemptID string, now time.Time
 			return req.a, nil
 		}
 	}
-	return nil, examhall.Errorf(examhall.ECONFLICT, "the attempt keeps changing; submit again")
+	return nil, fmt.Errorf("submit attempt: %w", examhall.Errorf(examhall.ECONFLICT, "the attempt keeps changing; submit again"))
 }
 
 // gradeClose reads r's attempt and exam on a reader and closes the attempt
@@ -756,7 +755,8 @@ func (db *DB) MarkAttempt(ctx context.Context, attemptID string, marks map[strin
 		if err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, qMarkAttempt, a.ID, string(a.Status), a.Score, a.Passed, a.Integral, body)
+		_, err = tx.ExecContext(ctx, `UPDATE attempts SET status = $2, score = $3, passed = $4, integral = $5,
+			marks = $6 WHERE id = $1`, a.ID, string(a.Status), a.Score, a.Passed, a.Integral, body)
 		return err
 	})
 	if err != nil {

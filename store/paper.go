@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"examhall"
 )
@@ -19,9 +20,13 @@ type engineState struct {
 	// does not put the old paper back into the cache.
 	gen int64
 
-	stmtMu    sync.Mutex
-	stmts     map[string]*sql.Stmt // by query text, on db.w; nil until prepareHot ran
-	readStmts map[string]*sql.Stmt // by query text, on db.r
+	// Prepared statements by query text. Preparing waits for a connection,
+	// which a transaction looking a statement up may hold: so lookups take
+	// no lock that is held while preparing.
+	prepMu    sync.Mutex                           // serialises prepareHot
+	stmts     atomic.Pointer[map[string]*sql.Stmt] // on db.w; nil until prepareHot ran
+	readMu    sync.RWMutex
+	readStmts map[string]*sql.Stmt // on db.r
 
 	closeQ closeQueue // SubmitAttempt's group commit (attempt.go)
 }
@@ -82,20 +87,20 @@ func (db *DB) forgetPaper(examID string) {
 	st.mu.Unlock()
 }
 
-// prepareHot prepares the statements of the hottest write paths (submitting,
-// saving, starting) once on SQLite's single writer connection. modernc's
-// driver does not cache statements, and compiling them anew in every
-// transaction lengthens the time each write holds the one connection. It must
-// run outside a transaction: it needs that connection. PostgreSQL needs none
-// of this: pgx caches prepared statements per connection by itself.
+// prepareHot prepares the statements of the hottest write paths
+// (submitting, saving, starting) once on SQLite's single writer connection.
+// modernc's driver does not cache statements, and compiling them anew in
+// every transaction lengthens the time each write holds the one connection.
+// It must run outside a transaction: it needs that connection. PostgreSQL
+// needs none of this: pgx caches prepared statements per connection itself.
 func (db *DB) prepareHot(ctx context.Context) error {
-	if db.dialect != SQLite {
+	st := &db.engine
+	if db.dialect != SQLite || st.stmts.Load() != nil {
 		return nil
 	}
-	st := &db.engine
-	st.stmtMu.Lock()
-	defer st.stmtMu.Unlock()
-	if st.stmts != nil {
+	st.prepMu.Lock()
+	defer st.prepMu.Unlock()
+	if st.stmts.Load() != nil {
 		return nil
 	}
 	queries := db.hotQueries()
@@ -110,21 +115,18 @@ func (db *DB) prepareHot(ctx context.Context) error {
 		}
 		m[q] = s
 	}
-	st.stmts = m
+	st.stmts.Store(&m)
 	return nil
 }
 
 // hotStmt returns query's prepared statement bound to tx, or nil when it has
 // none (PostgreSQL, or prepareHot not run).
 func (db *DB) hotStmt(ctx context.Context, tx *sql.Tx, query string) *sql.Stmt {
-	st := &db.engine
-	st.stmtMu.Lock()
-	s := st.stmts[query]
-	st.stmtMu.Unlock()
-	if s == nil {
+	m := db.engine.stmts.Load()
+	if m == nil || (*m)[query] == nil {
 		return nil
 	}
-	return tx.StmtContext(ctx, s)
+	return tx.StmtContext(ctx, (*m)[query])
 }
 
 // hotExec runs one of db.hotQueries() in tx.
@@ -150,20 +152,25 @@ func (db *DB) hotRead(ctx context.Context, query string, args ...any) (*sql.Rows
 		return db.r.QueryContext(ctx, query, args...)
 	}
 	st := &db.engine
-	st.stmtMu.Lock()
+	st.readMu.RLock()
 	s := st.readStmts[query]
+	st.readMu.RUnlock()
 	if s == nil {
-		var err error
-		if s, err = db.r.PrepareContext(ctx, query); err != nil {
-			st.stmtMu.Unlock()
+		p, err := db.r.PrepareContext(ctx, query)
+		if err != nil {
 			return nil, err
 		}
-		if st.readStmts == nil {
-			st.readStmts = make(map[string]*sql.Stmt)
+		st.readMu.Lock()
+		if s = st.readStmts[query]; s == nil {
+			if st.readStmts == nil {
+				st.readStmts = make(map[string]*sql.Stmt)
+			}
+			s, st.readStmts[query] = p, p
+		} else {
+			p.Close() // another caller was first
 		}
-		st.readStmts[query] = s
+		st.readMu.Unlock()
 	}
-	st.stmtMu.Unlock()
 	return s.QueryContext(ctx, args...)
 }
 
