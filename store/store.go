@@ -52,6 +52,9 @@ type DB struct {
 
 	// Now returns the current time; tests replace it.
 	Now func() time.Time
+
+	// engine holds the exam and attempt services' in-process caches (paper.go).
+	engine engineState
 }
 
 // Open opens the store named by dsn: a postgres:// or postgresql:// URL

@@ -60,6 +60,8 @@ CREATE TABLE exam_audience_depts (
     dept_id TEXT NOT NULL REFERENCES departments (id),
     PRIMARY KEY (exam_id, dept_id)
 );
+-- A candidate's exam list looks audiences up by their department's ancestors.
+CREATE INDEX exam_audience_depts_dept ON exam_audience_depts (dept_id);
 CREATE TABLE exam_audience_users (
     exam_id TEXT NOT NULL REFERENCES exams (id) ON DELETE CASCADE,
     user_id TEXT NOT NULL REFERENCES users (id),
@@ -92,7 +94,10 @@ CREATE TABLE exam_overrides (
 -- attempts: one sitting each. seq numbers a candidate's attempts of an exam
 -- (unique, so concurrent starts cannot both take the same slot); at most one
 -- attempt per candidate and exam is in progress (partial unique index).
--- answers and marks are JSON objects keyed by question ID.
+-- answers and marks are JSON objects keyed by question ID. end_time is 0
+-- exactly while the attempt is in progress; saved_at (the last autosave)
+-- grows with every save, so a submit that graded a read can tell that it
+-- was saved again since.
 CREATE TABLE attempts (
     id           TEXT PRIMARY KEY,
     exam_id      TEXT NOT NULL REFERENCES exams (id),
@@ -113,9 +118,14 @@ CREATE TABLE attempts (
     UNIQUE (exam_id, user_id, seq)
 );
 CREATE UNIQUE INDEX attempts_one_in_progress ON attempts (exam_id, user_id) WHERE status = 'in_progress';
-CREATE INDEX attempts_user ON attempts (user_id, exam_id);
+-- Listings newest first, by candidate and by exam; neither changes when an
+-- attempt is submitted, which keeps the hottest write small.
+CREATE INDEX attempts_user ON attempts (user_id, begin_time);
+CREATE INDEX attempts_exam_begin ON attempts (exam_id, begin_time);
+-- The reaper's probe: only in-progress attempts, by deadline.
 CREATE INDEX attempts_deadline ON attempts (deadline) WHERE status = 'in_progress';
-CREATE INDEX attempts_exam_status ON attempts (exam_id, status);
+-- Marked attempts waiting to be published.
+CREATE INDEX attempts_marked ON attempts (exam_id) WHERE status = 'marked';
 -- The ranking order of the open API: score desc, used time asc.
 CREATE INDEX attempts_ranked ON attempts (exam_id, score DESC, used_seconds, id) WHERE status = 'published';
 
