@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -290,7 +291,7 @@ func (db *DB) setAudience(ctx context.Context, tx *sql.Tx, examID string, deptID
 			WHERE NOT EXISTS (SELECT 1 FROM `+t.ref+` r WHERE r.id = l.v) LIMIT 1`, arg).Scan(&unknown)
 		if err == nil {
 			return examhall.Errorf(examhall.EINVALID, "unknown audience %s %q", t.what, unknown)
-		} else if err != sql.ErrNoRows {
+		} else if !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO `+t.table+` (exam_id, `+t.col+`)
@@ -429,7 +430,7 @@ func findOverride(ctx context.Context, q querier, examID, userID string) (*examh
 	var r overrideRow
 	err := q.QueryRowContext(ctx, `SELECT `+overrideColumns+` FROM exam_overrides o
 		WHERE o.exam_id = $1 AND o.user_id = $2`, examID, userID).Scan(r.dest()...)
-	if err == sql.ErrNoRows {
+	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	} else if err != nil {
 		return nil, err
@@ -472,7 +473,7 @@ func (db *DB) SetOverride(ctx context.Context, o *examhall.Override) error {
 		}
 		var one int
 		err = tx.QueryRowContext(ctx, `SELECT 1 FROM users WHERE id = $1`, o.UserID).Scan(&one)
-		if err == sql.ErrNoRows {
+		if errors.Is(err, sql.ErrNoRows) {
 			return examhall.Errorf(examhall.EINVALID, "unknown user %q", o.UserID)
 		} else if err != nil {
 			return err

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -26,7 +27,7 @@ func engineMustDept(tb testing.TB, db *DB, path string) string {
 	for i := range parts {
 		p := strings.Join(parts[:i+1], "/")
 		err := db.w.QueryRowContext(ctx, `SELECT id FROM departments WHERE path = $1`, p).Scan(&id)
-		if err == sql.ErrNoRows {
+		if errors.Is(err, sql.ErrNoRows) {
 			id = examhall.NewID(6)
 			_, err = db.w.ExecContext(ctx, `INSERT INTO departments (id, parent_id, name, path, created_at)
 				VALUES ($1, $2, $3, $4, $5)`, id, parent, parts[i], p, ms(engineT0))

@@ -65,10 +65,13 @@ func (o *GenOptions) defaults(now time.Time) {
 // a normal distribution around 70 ± 15 (whole points, so ties occur), used
 // times between 10 and 60 minutes, and exam_stats consistent with them.
 // Every candidate sits an exam at most once. Accounts and names carry the
-// prefix, so generating twice needs two prefixes.
+// prefix (and department names the root), so generating twice into one
+// store needs two prefixes.
 //
-// It writes with bulk paths: COPY on PostgreSQL, multi-row INSERTs in large
-// transactions on SQLite; then it refreshes the planner statistics.
+// It writes with bulk paths (see genInsert): COPY on PostgreSQL, prepared
+// INSERTs in transactions of 100,000 rows on SQLite; then it refreshes the
+// planner statistics. The default set takes about 45 s on SQLite and 30 s on
+// PostgreSQL on a 2-core machine.
 func (db *DB) Generate(ctx context.Context, opt GenOptions) error {
 	opt.defaults(db.now())
 	rng := rand.New(rand.NewPCG(opt.Seed, 0x67656e))

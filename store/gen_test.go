@@ -179,8 +179,8 @@ func BenchmarkFindGrades100k(b *testing.B) {
 	})
 }
 
-// BenchmarkExamList1000 reads the open API's exam list: a page of 1,000
-// exams with their statistics.
+// BenchmarkExamList1000 reads the open API's exam list, a page of 1,000
+// exams with their statistics, and a candidate's pending exams among them.
 func BenchmarkExamList1000(b *testing.B) {
 	if testing.Short() {
 		b.Skip("big data set")
@@ -200,6 +200,19 @@ func BenchmarkExamList1000(b *testing.B) {
 				}
 				stats, err := db.FindExamStats(ctx, ids)
 				if err != nil || len(stats) != 1000 {
+					b.Fatal(err)
+				}
+			}
+		})
+		// A candidate's pending exams among the 1,000 (the open API's
+		// getUserExam, page size 10).
+		var user string
+		if err := db.r.QueryRowContext(ctx, `SELECT id FROM users LIMIT 1`).Scan(&user); err != nil {
+			b.Fatal(err)
+		}
+		b.Run("user", func(b *testing.B) {
+			for b.Loop() {
+				if _, _, err := db.FindUserExams(ctx, user, db.now(), 0, 10); err != nil {
 					b.Fatal(err)
 				}
 			}
