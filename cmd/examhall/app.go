@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"strings"
 	"time"
@@ -143,8 +144,13 @@ func (m *Main) Run(ctx context.Context) error {
 		defer close(m.done)
 		m.reap(ctx)
 	}()
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- m.server.Serve(ln) }()
+	if m.Config.DebugAddr != "" {
+		dbg := &http.Server{Addr: m.Config.DebugAddr, Handler: debugHandler(), ReadHeaderTimeout: 10 * time.Second}
+		go func() { errc <- fmt.Errorf("debug server: %w", dbg.ListenAndServe()) }()
+		defer dbg.Close()
+	}
 	m.Log.Info("examhall listening", "addr", ln.Addr().String(), "store", string(m.DB.Dialect()))
 	select {
 	case err := <-errc:
@@ -197,6 +203,17 @@ func (m *Main) Close() error {
 		return m.DB.Close()
 	}
 	return nil
+}
+
+// debugHandler serves Go's profiler, for finding where a server spends its time.
+func debugHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	return mux
 }
 
 // logLevel parses --log-level.
