@@ -82,7 +82,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 			}
 		}
 		pragmas := "_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)" +
-			"&_pragma=synchronous(NORMAL)&_pragma=cache_size(-16000)&_time_format=sqlite"
+			"&_pragma=synchronous(NORMAL)&_pragma=cache_size(-4000)&_time_format=sqlite"
 		u := "file:" + (&url.URL{Path: path}).EscapedPath() + "?"
 		w, err := sql.Open("sqlite", u+pragmas+"&_txlock=immediate")
 		if err != nil {
