@@ -89,6 +89,32 @@ type ExamUpdate struct {
 	Status           *ExamStatus
 }
 
+// Apply copies upd's set fields into e.
+func (upd ExamUpdate) Apply(e *Exam) {
+	set(&e.Name, upd.Name)
+	set(&e.BeginTime, upd.BeginTime)
+	set(&e.EndTime, upd.EndTime)
+	set(&e.AnswerMinutes, upd.AnswerMinutes)
+	set(&e.PassScore, upd.PassScore)
+	set(&e.PaperScore, upd.PaperScore)
+	set(&e.AllowTimes, upd.AllowTimes)
+	set(&e.IntegralRate, upd.IntegralRate)
+	set(&e.ShuffleQuestions, upd.ShuffleQuestions)
+	set(&e.ShuffleOptions, upd.ShuffleOptions)
+	set(&e.PartialCredit, upd.PartialCredit)
+	set(&e.Audience, upd.Audience)
+	set(&e.AudienceDeptIDs, upd.AudienceDeptIDs)
+	set(&e.AudienceUserIDs, upd.AudienceUserIDs)
+	set(&e.Status, upd.Status)
+}
+
+// set stores *v in dst when v is not nil.
+func set[T any](dst *T, v *T) {
+	if v != nil {
+		*dst = *v
+	}
+}
+
 // Override changes an exam's rules for one candidate (accommodations).
 type Override struct {
 	ExamID        string     `json:"examId"`

@@ -352,50 +352,13 @@ func (db *DB) UpdateExam(ctx context.Context, id string, upd examhall.ExamUpdate
 // applyExamUpdate copies upd's set fields into e and reports whether an
 // audience list changed.
 func applyExamUpdate(e *examhall.Exam, upd examhall.ExamUpdate) (audience bool) {
-	if upd.Name != nil {
-		e.Name = *upd.Name
-	}
-	if upd.BeginTime != nil {
-		e.BeginTime = msTime(*upd.BeginTime)
-	}
-	if upd.EndTime != nil {
-		e.EndTime = msTime(*upd.EndTime)
-	}
-	if upd.AnswerMinutes != nil {
-		e.AnswerMinutes = *upd.AnswerMinutes
-	}
-	if upd.PassScore != nil {
-		e.PassScore = *upd.PassScore
-	}
-	if upd.PaperScore != nil {
-		e.PaperScore = *upd.PaperScore
-	}
-	if upd.AllowTimes != nil {
-		e.AllowTimes = *upd.AllowTimes
-	}
-	if upd.IntegralRate != nil {
-		e.IntegralRate = *upd.IntegralRate
-	}
-	if upd.ShuffleQuestions != nil {
-		e.ShuffleQuestions = *upd.ShuffleQuestions
-	}
-	if upd.ShuffleOptions != nil {
-		e.ShuffleOptions = *upd.ShuffleOptions
-	}
-	if upd.PartialCredit != nil {
-		e.PartialCredit = *upd.PartialCredit
-	}
-	if upd.Audience != nil {
-		e.Audience = *upd.Audience
-	}
+	upd.Apply(e)
+	e.BeginTime, e.EndTime = msTime(e.BeginTime), msTime(e.EndTime)
 	if upd.AudienceDeptIDs != nil {
-		e.AudienceDeptIDs, audience = uniqueIDs(*upd.AudienceDeptIDs), true
+		e.AudienceDeptIDs, audience = uniqueIDs(e.AudienceDeptIDs), true
 	}
 	if upd.AudienceUserIDs != nil {
-		e.AudienceUserIDs, audience = uniqueIDs(*upd.AudienceUserIDs), true
-	}
-	if upd.Status != nil {
-		e.Status = *upd.Status
+		e.AudienceUserIDs, audience = uniqueIDs(e.AudienceUserIDs), true
 	}
 	return audience
 }

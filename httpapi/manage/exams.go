@@ -43,55 +43,6 @@ func (q *examRequest) update() examhall.ExamUpdate {
 	}
 }
 
-// applyExam applies upd to e, as the store will.
-func applyExam(e *examhall.Exam, upd examhall.ExamUpdate) {
-	if upd.Name != nil {
-		e.Name = *upd.Name
-	}
-	if upd.BeginTime != nil {
-		e.BeginTime = *upd.BeginTime
-	}
-	if upd.EndTime != nil {
-		e.EndTime = *upd.EndTime
-	}
-	if upd.AnswerMinutes != nil {
-		e.AnswerMinutes = *upd.AnswerMinutes
-	}
-	if upd.PassScore != nil {
-		e.PassScore = *upd.PassScore
-	}
-	if upd.PaperScore != nil {
-		e.PaperScore = *upd.PaperScore
-	}
-	if upd.AllowTimes != nil {
-		e.AllowTimes = *upd.AllowTimes
-	}
-	if upd.IntegralRate != nil {
-		e.IntegralRate = *upd.IntegralRate
-	}
-	if upd.ShuffleQuestions != nil {
-		e.ShuffleQuestions = *upd.ShuffleQuestions
-	}
-	if upd.ShuffleOptions != nil {
-		e.ShuffleOptions = *upd.ShuffleOptions
-	}
-	if upd.PartialCredit != nil {
-		e.PartialCredit = *upd.PartialCredit
-	}
-	if upd.Audience != nil {
-		e.Audience = *upd.Audience
-	}
-	if upd.AudienceDeptIDs != nil {
-		e.AudienceDeptIDs = *upd.AudienceDeptIDs
-	}
-	if upd.AudienceUserIDs != nil {
-		e.AudienceUserIDs = *upd.AudienceUserIDs
-	}
-	if upd.Status != nil {
-		e.Status = *upd.Status
-	}
-}
-
 // checkExam validates an exam as it will be stored, with the audience
 // lists the domain's Validate leaves alone.
 func checkExam(e *examhall.Exam) error {
@@ -188,7 +139,7 @@ func (s *Server) createExam(w http.ResponseWriter, r *http.Request) error {
 		Status:       examhall.ExamDraft,
 		CreatedBy:    c.ID,
 	}
-	applyExam(e, req.update())
+	req.update().Apply(e)
 	if err := checkExam(e); err != nil {
 		return err
 	}
@@ -222,7 +173,7 @@ func (s *Server) updateExam(w http.ResponseWriter, r *http.Request) error {
 	}
 	upd := req.update()
 	c := *e
-	applyExam(&c, upd)
+	upd.Apply(&c)
 	if err := checkExam(&c); err != nil {
 		return err
 	}

@@ -212,7 +212,7 @@ func newWorld(t *testing.T) *world {
 	w.exams.UpdateExamFn = func(_ context.Context, id string, upd examhall.ExamUpdate) (*examhall.Exam, error) {
 		w.record("UpdateExam")
 		c := *w.exam
-		applyExam(&c, upd)
+		upd.Apply(&c)
 		return &c, nil
 	}
 	w.exams.SetPaperFn = func(context.Context, string, []*examhall.Question) error {
