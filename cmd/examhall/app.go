@@ -97,9 +97,11 @@ func (m *Main) Open(ctx context.Context) error {
 	now := time.Now
 
 	mux := http.NewServeMux()
+	ims, uploads := im.New(c.IM, client, now), upload.New(c.Upload, client, now)
+	m.warnUnconfigured(signer, ims, uploads)
 	proctoring := (&aui.Server{
 		Auth: m.Auth, Policy: policy, Rooms: rooms, Exams: db, Audio: db, Cheat: cheat,
-		Streams: streams, IM: im.New(c.IM, client, now), Uploads: upload.New(c.Upload, client, now),
+		Streams: streams, IM: ims, Uploads: uploads,
 		Callback: signer, Now: now, Location: m.Location, Log: m.Log,
 	}).Handler()
 	mux.Handle("/exam/", proctoring)
@@ -120,6 +122,29 @@ func (m *Main) Open(ctx context.Context) error {
 	})
 	m.Handler = httpapi.Log(m.Log, httpapi.CORS(c.Origins(), mux))
 	return nil
+}
+
+// warnUnconfigured says at start which providers are missing settings, so
+// an operator learns it before a client gets the 503.
+func (m *Main) warnUnconfigured(signer *live.Signer, ims *im.Service, uploads *upload.Service) {
+	if !signer.Configured() {
+		m.Log.Warn("live streaming is not configured: userInfo and userList answer 503 until EXAMHALL_LIVE_PUSH_DOMAIN, EXAMHALL_LIVE_PULL_DOMAIN, EXAMHALL_LIVE_PUSH_AUTH_KEY and EXAMHALL_LIVE_PULL_AUTH_KEY are set")
+	}
+	if m.Config.Live.CallbackKey == "" {
+		m.Log.Warn("EXAMHALL_LIVE_CALLBACK_KEY is not set: /exam/userAct accepts stream callbacks without a signature")
+	}
+	var missing []string
+	for _, s := range []examhall.IMServer{examhall.IMAliyunNew, examhall.IMAliyunOld, examhall.IMRongCloud} {
+		if !ims.Configured(s) {
+			missing = append(missing, string(s))
+		}
+	}
+	if len(missing) > 0 {
+		m.Log.Warn("IM servers not configured (getIMToken answers 503 for them)", "servers", strings.Join(missing, ","))
+	}
+	if !uploads.Configured() {
+		m.Log.Warn("upload credentials are not configured: getOssConfig answers 503 until EXAMHALL_UPLOAD_* and EXAMHALL_ALIYUN_ACCESS_KEY_* are set")
+	}
 }
 
 // Run listens on the configured address and serves until ctx is done or
