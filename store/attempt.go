@@ -353,6 +353,7 @@ type closeReq struct {
 
 	a       *examhall.Attempt // graded and closed by gradeClose
 	marks   string            // a.Marks as stored, by gradeClose
+	rowid   int64             // on SQLite, by gradeClose
 	written bool              // stored by writeBatch
 	err     error             // writeBatch's failure
 	done    chan bool         // group commit: true when done, false to lead
@@ -393,16 +394,26 @@ func (db *DB) SubmitAttempt(ctx context.Context, attemptID string, now time.Time
 // qSubmitRead reads what closing an attempt needs: of the attempt, the
 // fields an in-progress attempt has (closeAttempt sets the others, marks
 // included), and of the exam only its grading rules. Fewer columns make a
-// noticeably cheaper scan than qAttemptWithExam's 32.
-const qSubmitRead = `SELECT a.id, a.exam_id, a.user_id, a.status, a.begin_time, a.deadline, a.seed, a.answers,
+// noticeably cheaper scan than qAttemptWithExam's 32. The first column is
+// the attempt's rowid on SQLite (see qCloseOne), 0 on PostgreSQL.
+const qSubmitRead = ` a.id, a.exam_id, a.user_id, a.status, a.begin_time, a.deadline, a.seed, a.answers,
 	a.saved_at, e.partial_credit, e.pass_score, e.integral_rate
 	FROM attempts a JOIN exams e ON e.id = a.exam_id WHERE a.id = $1`
+
+const (
+	qSubmitReadSQLite   = `SELECT a.rowid,` + qSubmitRead
+	qSubmitReadPostgres = `SELECT 0,` + qSubmitRead
+)
 
 // gradeClose reads r's attempt and exam on a reader and closes the attempt
 // in memory (r.a). ENOTFOUND; ECONFLICT when it is not in progress.
 func (db *DB) gradeClose(ctx context.Context, r *closeReq) error {
 	r.a, r.marks, r.written, r.err = nil, "", false, nil
-	rows, err := db.hotRead(ctx, qSubmitRead, r.id)
+	q := qSubmitReadPostgres
+	if db.dialect == SQLite {
+		q = qSubmitReadSQLite
+	}
+	rows, err := db.hotRead(ctx, q, r.id)
 	if err != nil {
 		return err
 	}
@@ -417,7 +428,7 @@ func (db *DB) gradeClose(ctx context.Context, r *closeReq) error {
 	var e examhall.Exam
 	var begin, deadline, saved int64
 	var answers sql.RawBytes // valid until rows.Close: decoded before
-	if err := rows.Scan(&a.ID, &a.ExamID, &a.UserID, &a.Status, &begin, &deadline, &a.Seed, &answers,
+	if err := rows.Scan(&r.rowid, &a.ID, &a.ExamID, &a.UserID, &a.Status, &begin, &deadline, &a.Seed, &answers,
 		&saved, &e.PartialCredit, &e.PassScore, &e.IntegralRate); err != nil {
 		return err
 	}
@@ -589,7 +600,7 @@ func (db *DB) storeClosed(ctx context.Context, tx *sql.Tx, closed []*closeReq) (
 		for _, r := range closed {
 			a := r.a
 			args := []any{a.ID, ms(a.SavedAt), string(a.Status), ms(a.EndTime),
-				a.UsedSeconds, a.Score, a.Passed, a.Integral, r.marks}
+				a.UsedSeconds, a.Score, a.Passed, a.Integral, r.marks, r.rowid}
 			var res sql.Result
 			var err error
 			if stmt != nil {
@@ -634,12 +645,15 @@ func (db *DB) storeClosed(ctx context.Context, tx *sql.Tx, closed []*closeReq) (
 }
 
 const (
-	// qCloseOne stores one closed attempt (SQLite).
+	// qCloseOne stores one closed attempt (SQLite). It finds the row by
+	// the rowid read ($10), which skips a descent of the ID index on the
+	// single writer; should a VACUUM have renumbered the rows meanwhile,
+	// id = $1 fails the update and the submit reads again.
 	qCloseOne = `UPDATE attempts SET status = $3, end_time = $4, used_seconds = $5, score = $6,
 		passed = $7, integral = $8, marks = $9
-		WHERE id = $1 AND end_time = 0 AND saved_at = $2`
+		WHERE rowid = $10 AND id = $1 AND end_time = 0 AND saved_at = $2`
 	// qCloseMany stores closed attempts given as a JSON array bound to $1
-	// of qCloseOne's nine parameters each, and returns the IDs it changed
+	// of qCloseOne's first nine parameters each, and returns the IDs it changed
 	// (PostgreSQL).
 	qCloseMany = `UPDATE attempts SET status = v.status, end_time = v.end_time, used_seconds = v.used_seconds,
 			score = v.score, passed = v.passed, integral = v.integral, marks = v.marks
