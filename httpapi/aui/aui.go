@@ -24,6 +24,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -259,6 +260,36 @@ func checkID(field, value string, required bool) error {
 
 // queryID returns the required identifier name from the query string.
 func queryID(r *http.Request, name string) (string, error) {
-	v := r.URL.Query().Get(name)
+	v := queryValue(r.URL.RawQuery, name)
 	return v, checkID(name, v, true)
+}
+
+// queryValue returns what r.URL.Query().Get(name) returns, without building
+// the map: the hot GET endpoints read one or two parameters.
+func queryValue(raw, name string) string {
+	for raw != "" {
+		var kv string
+		kv, raw, _ = strings.Cut(raw, "&")
+		if kv == "" || strings.Contains(kv, ";") {
+			continue // url.ParseQuery skips such pairs too
+		}
+		k, v, _ := strings.Cut(kv, "=")
+		if k != name {
+			if !strings.ContainsAny(k, "%+") {
+				continue
+			}
+			if uk, err := url.QueryUnescape(k); err != nil || uk != name {
+				continue
+			}
+		}
+		if strings.ContainsAny(v, "%+") {
+			uv, err := url.QueryUnescape(v)
+			if err != nil {
+				continue
+			}
+			return uv
+		}
+		return v
+	}
+	return ""
 }

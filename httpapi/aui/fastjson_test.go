@@ -2,6 +2,7 @@ package aui
 
 import (
 	"encoding/json"
+	"net/url"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -29,4 +30,32 @@ func TestAppendUserInfoMatchesEncodingJSON(t *testing.T) {
 			t.Errorf("appendUserInfo mismatch (-encoding/json +fast):\n%s", diff)
 		}
 	}
+}
+
+// queryValue must agree with url.Values.Get.
+func TestQueryValueMatchesURLQuery(t *testing.T) {
+	for _, raw := range []string{
+		"roomId=r1&ts=1", "ts=1&roomId=r%2D1", "roomId=a+b", "room%49d=x", "roomId=%zz&roomId=ok",
+		"roomId;x=1&roomId=y", "roomId", "roomId=", "=v&roomId=z", "", "roomId=1&roomId=2", "roomId=%E4%B8%AD",
+	} {
+		want := mustParseQuery(raw).Get("roomId")
+		if got := queryValue(raw, "roomId"); got != want {
+			t.Errorf("queryValue(%q) = %q, want %q", raw, got, want)
+		}
+	}
+}
+
+func FuzzQueryValue(f *testing.F) {
+	f.Add("roomId=r1&ts=1", "roomId")
+	f.Add("a=%zz&a=b", "a")
+	f.Fuzz(func(t *testing.T, raw, name string) {
+		if got, want := queryValue(raw, name), mustParseQuery(raw).Get(name); got != want {
+			t.Errorf("queryValue(%q, %q) = %q, want %q", raw, name, got, want)
+		}
+	})
+}
+
+func mustParseQuery(raw string) url.Values {
+	v, _ := url.ParseQuery(raw)
+	return v
 }
