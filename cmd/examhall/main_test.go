@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http/httptest"
 	"net/url"
 	"os"
@@ -67,7 +68,7 @@ func MustOpenMain(tb testing.TB, dsn string) *Main {
 		PushDomain: "push.example.com", PullDomain: "pull.example.com",
 		PushAuthKey: "push-test-key", PullAuthKey: "pull-test-key",
 	}
-	m.Log.Enabled(context.Background(), 0)
+	m.Log = slog.New(slog.DiscardHandler) // the warnings about unconfigured providers are expected
 	if err := m.Open(context.Background()); err != nil {
 		m.Close()
 		tb.Fatal(err)
