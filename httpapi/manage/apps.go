@@ -46,11 +46,7 @@ func (s *Server) createApp(w http.ResponseWriter, r *http.Request) error {
 
 // disableApp stops an app's secret from issuing tokens.
 func (s *Server) disableApp(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	if err := s.admin(ctx); err != nil {
-		return err
-	}
-	id, err := pathID(r, "id")
+	ctx, id, err := s.adminPath(r)
 	if err != nil {
 		return err
 	}

@@ -109,11 +109,7 @@ func (s *Server) createAudio(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) updateAudio(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	if err := s.admin(ctx); err != nil {
-		return err
-	}
-	id, err := pathID(r, "id")
+	ctx, id, err := s.adminPath(r)
 	if err != nil {
 		return err
 	}
@@ -132,11 +128,7 @@ func (s *Server) updateAudio(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) deleteAudio(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	if err := s.admin(ctx); err != nil {
-		return err
-	}
-	id, err := pathID(r, "id")
+	ctx, id, err := s.adminPath(r)
 	if err != nil {
 		return err
 	}

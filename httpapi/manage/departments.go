@@ -51,11 +51,7 @@ func (s *Server) createDepartment(w http.ResponseWriter, r *http.Request) error 
 // updateDepartment renames a department or moves it (parentId "" makes it
 // a root); its descendants' paths follow.
 func (s *Server) updateDepartment(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	if err := s.admin(ctx); err != nil {
-		return err
-	}
-	id, err := pathID(r, "id")
+	ctx, id, err := s.adminPath(r)
 	if err != nil {
 		return err
 	}
@@ -94,11 +90,7 @@ func (s *Server) updateDepartment(w http.ResponseWriter, r *http.Request) error 
 // deleteDepartment deletes an empty department (409 while it has children
 // or users).
 func (s *Server) deleteDepartment(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	if err := s.admin(ctx); err != nil {
-		return err
-	}
-	id, err := pathID(r, "id")
+	ctx, id, err := s.adminPath(r)
 	if err != nil {
 		return err
 	}

@@ -228,6 +228,17 @@ func (s *Server) admin(ctx context.Context) error {
 	return s.Policy.Admin(ctx)
 }
 
+// adminPath is the preamble of the admin routes on one resource: the caller
+// must be an administrator, and the path's {id} is returned.
+func (s *Server) adminPath(r *http.Request) (context.Context, string, error) {
+	ctx := r.Context()
+	if err := s.admin(ctx); err != nil {
+		return nil, "", err
+	}
+	id, err := pathID(r, "id")
+	return ctx, id, err
+}
+
 // staff allows administrators and invigilators with a session token.
 func (s *Server) staff(ctx context.Context) error {
 	if err := unbound(ctx); err != nil {

@@ -135,11 +135,7 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) getUser(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	if err := s.admin(ctx); err != nil {
-		return err
-	}
-	id, err := pathID(r, "id")
+	ctx, id, err := s.adminPath(r)
 	if err != nil {
 		return err
 	}
@@ -154,11 +150,7 @@ func (s *Server) getUser(w http.ResponseWriter, r *http.Request) error {
 // password or disabled flag. Admins cannot disable or demote themselves, so
 // the last admin cannot lock everyone out by accident.
 func (s *Server) updateUser(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	if err := s.admin(ctx); err != nil {
-		return err
-	}
-	id, err := pathID(r, "id")
+	ctx, id, err := s.adminPath(r)
 	if err != nil {
 		return err
 	}
