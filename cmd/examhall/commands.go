@@ -71,14 +71,11 @@ func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err := m.parse(fs, args, stderr); err != nil {
 		return err
 	}
-	db, err := store.Open(ctx, m.Config.DSN())
+	db, err := openStore(ctx, &m.Config)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if err := db.Migrate(ctx); err != nil {
-		return err
-	}
 	fmt.Fprintln(stdout, "migrations applied")
 	return nil
 }
