@@ -44,15 +44,24 @@ func (m *Main) parse(fs *flag.FlagSet, args []string, stderr io.Writer) error {
 	return nil
 }
 
-func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	m := NewMain()
-	fs := newFlagSet("serve", stderr)
-	m.Config.serveFlags(fs)
+// openWith parses a command's flags and opens the whole program; on failure
+// it closes what it opened.
+func (m *Main) openWith(ctx context.Context, fs *flag.FlagSet, args []string, stderr io.Writer) error {
 	if err := m.parse(fs, args, stderr); err != nil {
 		return err
 	}
 	if err := m.Open(ctx); err != nil {
 		m.Close()
+		return err
+	}
+	return nil
+}
+
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	m := NewMain()
+	fs := newFlagSet("serve", stderr)
+	m.Config.serveFlags(fs)
+	if err := m.openWith(ctx, fs, args, stderr); err != nil {
 		return err
 	}
 	defer m.Close()
@@ -84,11 +93,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	m := NewMain()
 	fs := newFlagSet("demo", stderr)
 	m.Config.serveFlags(fs)
-	if err := m.parse(fs, args, stderr); err != nil {
-		return err
-	}
-	if err := m.Open(ctx); err != nil {
-		m.Close()
+	if err := m.openWith(ctx, fs, args, stderr); err != nil {
 		return err
 	}
 	defer m.Close()
