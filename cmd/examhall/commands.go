@@ -136,9 +136,9 @@ func printDemo(w io.Writer, res *demo.Result, publicURL string) {
 		fmt.Fprintf(w, "  %-11s account=%s password=%s\n", l.Role, l.Account, l.Password)
 	}
 	fmt.Fprintf(w, "Open API (%s/api/v5/token.ashx): appid=%s secret=%s\n", strings.TrimRight(publicURL, "/"), res.AppID, res.AppSecret)
-	fmt.Fprintf(w, "Join links for room %q (exam %s), one per person:\n", res.RoomName, res.ExamID)
+	fmt.Fprintf(w, "Join links for room %q (exam %s), one per person, each under its owner:\n", res.RoomName, res.ExamID)
 	for _, l := range res.Links {
-		fmt.Fprintln(w, l.URL)
+		fmt.Fprintf(w, "# %s %s\n%s\n", l.Role, l.Name, l.URL)
 	}
 }
 
