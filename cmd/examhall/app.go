@@ -12,6 +12,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
 	"examhall"
 	"examhall/auth"
 	"examhall/cache"
@@ -35,6 +39,8 @@ type Main struct {
 	Auth     *auth.Service
 	Location *time.Location
 	Handler  http.Handler
+
+	registry *prometheus.Registry // metrics, when DebugAddr is set
 
 	server *http.Server
 	ln     net.Listener
@@ -120,7 +126,15 @@ func (m *Main) Open(ctx context.Context) error {
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
-	m.Handler = httpapi.Log(m.Log, httpapi.CORS(c.Origins(), mux))
+	var h http.Handler = mux
+	if c.DebugAddr != "" {
+		// Metrics only with the debug listener, which serves them: the
+		// default hot path stays as measured in docs/performance.md.
+		m.registry = prometheus.NewRegistry()
+		m.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+		h = httpapi.NewMetrics(m.registry).Wrap(h)
+	}
+	m.Handler = httpapi.Log(m.Log, httpapi.CORS(c.Origins(), h))
 	return nil
 }
 
@@ -172,7 +186,7 @@ func (m *Main) Run(ctx context.Context) error {
 	errc := make(chan error, 2)
 	go func() { errc <- m.server.Serve(ln) }()
 	if m.Config.DebugAddr != "" {
-		dbg := &http.Server{Addr: m.Config.DebugAddr, Handler: debugHandler(), ReadHeaderTimeout: 10 * time.Second}
+		dbg := &http.Server{Addr: m.Config.DebugAddr, Handler: m.debugHandler(), ReadHeaderTimeout: 10 * time.Second}
 		go func() { errc <- fmt.Errorf("debug server: %w", dbg.ListenAndServe()) }()
 		defer dbg.Close()
 	}
@@ -230,9 +244,13 @@ func (m *Main) Close() error {
 	return nil
 }
 
-// debugHandler serves Go's profiler, for finding where a server spends its time.
-func debugHandler() http.Handler {
+// debugHandler serves Prometheus metrics and Go's profiler, for operators
+// finding where a server spends its time.
+func (m *Main) debugHandler() http.Handler {
 	mux := http.NewServeMux()
+	if m.registry != nil {
+		mux.Handle("/metrics", promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{}))
+	}
 	mux.HandleFunc("/debug/pprof/", pprof.Index)
 	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)

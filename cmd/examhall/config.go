@@ -27,8 +27,9 @@ type Config struct {
 	Demo     bool   // EXAMHALL_DEMO: seed the demo into an empty store on start
 	TZ       string // EXAMHALL_TZ
 	LogLevel string // EXAMHALL_LOG_LEVEL: debug, info, warn, error
-	// DebugAddr, when set, serves Go's profiler (/debug/pprof/) there;
-	// EXAMHALL_DEBUG_ADDR. Bind it to loopback: it has no authentication.
+	// DebugAddr, when set, serves Prometheus metrics (/metrics) and Go's
+	// profiler (/debug/pprof/) there; EXAMHALL_DEBUG_ADDR. Bind it to
+	// loopback or a private network: it has no authentication.
 	DebugAddr string
 
 	PublicURL            string        // EXAMHALL_PUBLIC_URL: base of exam entry URLs
@@ -136,7 +137,7 @@ func (c *Config) storeFlags(fs *flag.FlagSet) {
 func (c *Config) serveFlags(fs *flag.FlagSet) {
 	c.storeFlags(fs)
 	fs.StringVar(&c.Addr, "addr", envOr("EXAMHALL_ADDR", c.Addr), "listen address (env EXAMHALL_ADDR)")
-	fs.StringVar(&c.DebugAddr, "debug-addr", envOr("EXAMHALL_DEBUG_ADDR", c.DebugAddr), "serve /debug/pprof/ on this address, e.g. 127.0.0.1:6060; no authentication (env EXAMHALL_DEBUG_ADDR)")
+	fs.StringVar(&c.DebugAddr, "debug-addr", envOr("EXAMHALL_DEBUG_ADDR", c.DebugAddr), "serve /metrics and /debug/pprof/ on this address, e.g. 127.0.0.1:6060; no authentication (env EXAMHALL_DEBUG_ADDR)")
 	fs.BoolVar(&c.Demo, "demo", envBool("EXAMHALL_DEMO", c.Demo), "seed the demo into an empty store (env EXAMHALL_DEMO)")
 	fs.StringVar(&c.PublicURL, "public-url", envOr("EXAMHALL_PUBLIC_URL", c.PublicURL), "public base URL of exam entry links (env EXAMHALL_PUBLIC_URL)")
 	fs.StringVar(&c.ExamineeClientURL, "examinee-client", envOr("EXAMHALL_EXAMINEE_CLIENT_URL", c.ExamineeClientURL), "examinee client page, base of join links (env EXAMHALL_EXAMINEE_CLIENT_URL)")

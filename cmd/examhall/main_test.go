@@ -311,3 +311,36 @@ func TestEndToEnd(t *testing.T) {
 		})
 	})
 }
+
+// With the debug listener configured, every request is counted by its
+// route pattern, never by the IDs in its path or query.
+func TestMetricsByRoute(t *testing.T) {
+	m := NewMain()
+	m.Config.Data = t.TempDir()
+	m.Config.DebugAddr = "127.0.0.1:0"
+	m.Log = slog.New(slog.DiscardHandler)
+	if err := m.Open(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	call(t, m, "GET", "/exam/roomInfo?roomId=nope", "", nil)
+	call(t, m, "GET", "/api/v5/examaction.ashx?action=getExamList", "", nil)
+	call(t, m, "GET", "/api/v1/me", "", nil)
+	w := httptest.NewRecorder()
+	m.debugHandler().ServeHTTP(w, httptest.NewRequest("GET", "/metrics", nil))
+	body := w.Body.String()
+	for _, want := range []string{
+		`examhall_http_requests_total{code="401",route="GET /exam/roomInfo"} 1`,
+		`examhall_http_requests_total{code="401",route="GET /api/v1/me"} 1`,
+		`examhall_http_requests_total{code="200",route="GET /api/v5/examaction.ashx"} 1`,
+		"go_goroutines",
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	if strings.Contains(body, "nope") {
+		t.Error("/metrics leaks a request's query value")
+	}
+}
+
