@@ -343,4 +343,3 @@ func TestMetricsByRoute(t *testing.T) {
 		t.Error("/metrics leaks a request's query value")
 	}
 }
-
