@@ -14,6 +14,7 @@ const (
 	ENOTFOUND     = "not_found"    // the thing does not exist (404)
 	ECONFLICT     = "conflict"     // the state forbids it: duplicate, in use, already running (409)
 	ETOOLARGE     = "too_large"    // body or batch over its limit (413)
+	ETOOMANY      = "too_many"     // too many attempts; try again later (429)
 	EUNAVAILABLE  = "unavailable"  // a provider is not configured or not reachable (503)
 	EINTERNAL     = "internal"     // a bug or an infrastructure failure (500)
 )

@@ -74,6 +74,7 @@ type Service struct {
 	now         func() time.Time
 	parser      *jwt.Parser
 	verified    verifiedTokens
+	logins      throttle
 	users       examhall.UserService
 	apps        examhall.AppService
 }
@@ -134,8 +135,23 @@ type claims struct {
 
 // Login checks an account's password and issues a session token valid until
 // expire. A wrong account, a wrong password and a disabled user all return
-// the same EUNAUTHORIZED error.
+// the same EUNAUTHORIZED error; after MaxLoginFailures of them within
+// LoginFailureWindow the account answers ETOOMANY until the window passes.
 func (s *Service) Login(ctx context.Context, account, password string) (string, time.Time, error) {
+	if s.logins.blocked(account, s.now()) {
+		return "", time.Time{}, errThrottled
+	}
+	token, exp, err := s.login(ctx, account, password)
+	if err == errBadLogin {
+		s.logins.fail(account, s.now())
+	} else if err == nil {
+		s.logins.succeed(account)
+	}
+	return token, exp, err
+}
+
+// login checks the password and issues the session token.
+func (s *Service) login(ctx context.Context, account, password string) (string, time.Time, error) {
 	var u *examhall.User
 	if account != "" && len(account) <= examhall.MaxAccountLen {
 		var err error

@@ -25,6 +25,7 @@ var codes = map[string]int{
 	examhall.ENOTFOUND:     http.StatusNotFound,
 	examhall.ECONFLICT:     http.StatusConflict,
 	examhall.ETOOLARGE:     http.StatusRequestEntityTooLarge,
+	examhall.ETOOMANY:      http.StatusTooManyRequests,
 	examhall.EUNAVAILABLE:  http.StatusServiceUnavailable,
 	examhall.EINTERNAL:     http.StatusInternalServerError,
 }

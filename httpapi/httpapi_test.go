@@ -47,7 +47,7 @@ func TestDecodeJSONErrors(t *testing.T) {
 func TestStatus(t *testing.T) {
 	tests := map[string]int{
 		examhall.EINVALID: 400, examhall.EUNAUTHORIZED: 401, examhall.EFORBIDDEN: 403, examhall.ENOTFOUND: 404,
-		examhall.ECONFLICT: 409, examhall.ETOOLARGE: 413, examhall.EUNAVAILABLE: 503, examhall.EINTERNAL: 500,
+		examhall.ECONFLICT: 409, examhall.ETOOLARGE: 413, examhall.ETOOMANY: 429, examhall.EUNAVAILABLE: 503, examhall.EINTERNAL: 500,
 	}
 	for code, want := range tests {
 		if got := Status(examhall.Errorf(code, "x")); got != want {

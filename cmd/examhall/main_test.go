@@ -221,6 +221,14 @@ func TestEndToEnd(t *testing.T) {
 			if code, out := call(t, m, "POST", "/login", "", map[string]string{"username": "admin", "password": "wrong-password"}); code != 401 || out["success"] != false {
 				t.Errorf("bad login = %d %v, want 401", code, out)
 			}
+			// Password guessing is throttled per account.
+			code := 0
+			for range auth.MaxLoginFailures + 1 {
+				code, _ = call(t, m, "POST", "/exam/login", "", map[string]string{"username": "teacher1", "password": "guess-guess"})
+			}
+			if code != 429 {
+				t.Errorf("login after %d failures = %d, want 429", auth.MaxLoginFailures, code)
+			}
 		})
 		t.Run("take the exam through /api/v1", func(t *testing.T) {
 			var student demo.Login
