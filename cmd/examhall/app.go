@@ -198,9 +198,11 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	shutdown, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
+	m.Log.Info("shutting down: finishing requests in flight")
 	if err := m.server.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
+	m.Log.Info("examhall stopped")
 	return nil
 }
 
