@@ -110,6 +110,18 @@ func (db *DB) FindUsers(ctx context.Context, f examhall.UserFilter) (_ []*examha
 func (db *DB) CreateUser(ctx context.Context, u *examhall.User) (err error) {
 	defer annotate(&err, "CreateUser")
 	return db.transact(ctx, func(tx *sql.Tx) error {
+		// Read the department first so the caller gets the user as reads
+		// show it, with its department's name and path.
+		u.DeptName, u.DeptPath = "", ""
+		if u.DeptID != "" {
+			d, err := findDept(ctx, tx, "id = $1", u.DeptID)
+			if errors.Is(err, sql.ErrNoRows) {
+				return examhall.Errorf(examhall.EINVALID, "department %q not found", u.DeptID)
+			} else if err != nil {
+				return err
+			}
+			u.DeptName, u.DeptPath = d.Name, d.Path
+		}
 		return db.insertUsers(ctx, tx, []*examhall.User{u}, db.now())
 	})
 }

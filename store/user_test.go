@@ -355,3 +355,25 @@ func TestUpdateUser(t *testing.T) {
 var coreIgnoreUpdated = cmp.FilterPath(func(p cmp.Path) bool {
 	return p.Last().String() == ".UpdatedAt"
 }, cmp.Ignore())
+
+// CreateUser hands back the user as reads show it, department included.
+func TestCreateUserReturnsDepartment(t *testing.T) {
+	testDBs(t, func(t *testing.T, db *DB) {
+		ctx := context.Background()
+		d, err := db.EnsureDepartmentPath(ctx, "Acme/Sales")
+		if err != nil {
+			t.Fatal(err)
+		}
+		u := &examhall.User{Account: "amy", Name: "Amy", Role: examhall.RoleExaminee, DeptID: d.ID}
+		if err := db.CreateUser(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+		if u.DeptName != "Sales" || u.DeptPath != "Acme/Sales" {
+			t.Errorf("created user dept = %q %q, want Sales Acme/Sales", u.DeptName, u.DeptPath)
+		}
+		got, err := db.FindUserByID(ctx, u.ID)
+		if err != nil || got.DeptPath != u.DeptPath || got.DeptName != u.DeptName {
+			t.Errorf("read back = %+v, %v", got, err)
+		}
+	})
+}
