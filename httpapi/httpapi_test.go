@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -86,6 +87,25 @@ func TestCORS(t *testing.T) {
 		h.ServeHTTP(w, r)
 		if w.Code != tt.status || w.Header().Get("Access-Control-Allow-Origin") != tt.allow {
 			t.Errorf("%s from %q: %d allow %q, want %d allow %q", tt.method, tt.origin, w.Code, w.Header().Get("Access-Control-Allow-Origin"), tt.status, tt.allow)
+		}
+	}
+}
+
+// AppendJSONString must decode to the same string encoding/json decodes,
+// invalid UTF-8 becoming U+FFFD as encoding/json makes it.
+func TestAppendJSONString(t *testing.T) {
+	for _, s := range []string{
+		"", "plain", "陈翰林", `quote " back\slash`, "tab\t nl\n cr\r", "\x00\x1f ctl",
+		"<a&b>", "\u2028\u2029", "bad \xff utf-8", "artc://push.example.com/exam/e-r-u?grtn_twin_rtmp=on&auth_key=1-a-0-b",
+	} {
+		var got, want string
+		if err := json.Unmarshal(AppendJSONString(nil, s), &got); err != nil {
+			t.Fatalf("AppendJSONString(%q) is not JSON: %v", s, err)
+		}
+		b, _ := json.Marshal(s)
+		json.Unmarshal(b, &want)
+		if got != want {
+			t.Errorf("AppendJSONString(%q) decodes to %q, encoding/json to %q", s, got, want)
 		}
 	}
 }

@@ -1,9 +1,10 @@
 package aui
 
 import (
-	"encoding/json"
 	"net/http"
 	"strconv"
+
+	"examhall/httpapi"
 )
 
 // rawJSON is a successful envelope's head and its data, already encoded as
@@ -11,26 +12,12 @@ import (
 // and encoding/json's escaping of every byte was most of userList's cost.
 type rawJSON []byte
 
-// appendString appends s as a JSON string. Plain ASCII (every signed URL and
-// ID) is copied; anything else goes through encoding/json.
-func appendString(dst []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c >= 0x80 {
-			b, _ := json.Marshal(s)
-			return append(dst, b...)
-		}
-	}
-	dst = append(dst, '"')
-	dst = append(dst, s...)
-	return append(dst, '"')
-}
-
 // appendUserInfo appends d as the JSON object userInfoData marshals to.
 func appendUserInfo(dst []byte, d *userInfoData) []byte {
 	dst = append(dst, `{"id":`...)
-	dst = appendString(dst, d.ID)
+	dst = httpapi.AppendJSONString(dst, d.ID)
 	dst = append(dst, `,"name":`...)
-	dst = appendString(dst, d.Name)
+	dst = httpapi.AppendJSONString(dst, d.Name)
 	dst = append(dst, `,"userStatus":`...)
 	dst = strconv.AppendInt(dst, int64(d.UserStatus), 10)
 	for _, f := range []struct{ key, v string }{
@@ -42,7 +29,7 @@ func appendUserInfo(dst []byte, d *userInfoData) []byte {
 		{`,"pcRtsPullUrl":`, d.PCRTSPullURL},
 	} {
 		dst = append(dst, f.key...)
-		dst = appendString(dst, f.v)
+		dst = httpapi.AppendJSONString(dst, f.v)
 	}
 	return append(dst, '}')
 }

@@ -6,9 +6,9 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"examhall"
+	"examhall/httpapi"
 )
 
 // Page-size defaults of the vendor's contract.
@@ -253,7 +253,7 @@ func (s *Server) examURL(id string) string {
 var gradeKeys = func() []string {
 	keys := make([]string, len(examhall.GradeColumns))
 	for i, c := range examhall.GradeColumns {
-		keys[i] = string(appendJSONString(nil, c)) + ":"
+		keys[i] = string(httpapi.AppendJSONString(nil, c)) + ":"
 	}
 	return keys
 }()
@@ -264,9 +264,9 @@ var gradeKeys = func() []string {
 func (g gradeAnswer) appendJSON(b []byte) []byte {
 	b = slices.Grow(b, 256+512*len(g.Items)) // a row is about 450 bytes
 	b = append(b, `{"examID":`...)
-	b = appendJSONString(b, g.ExamID)
+	b = httpapi.AppendJSONString(b, g.ExamID)
 	b = append(b, `,"examName":`...)
-	b = appendJSONString(b, g.ExamName)
+	b = httpapi.AppendJSONString(b, g.ExamName)
 	b = append(b, `,"totalCount":`...)
 	b = strconv.AppendInt(b, int64(g.TotalCount), 10)
 	b = append(b, `,"pageSize":`...)
@@ -288,49 +288,9 @@ func (g gradeAnswer) appendJSON(b []byte) []byte {
 			if j < len(row) {
 				v = row[j]
 			}
-			b = appendJSONString(b, v)
+			b = httpapi.AppendJSONString(b, v)
 		}
 		b = append(b, '}')
 	}
 	return append(b, "]}\n"...)
-}
-
-// appendJSONString appends s as a JSON string, escaping only what JSON
-// requires (and U+2028/U+2029, as encoding/json does); invalid UTF-8 becomes
-// U+FFFD.
-func appendJSONString(b []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	b = append(b, '"')
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			switch {
-			case c == '"' || c == '\\':
-				b = append(b, '\\', c)
-			case c == '\n':
-				b = append(b, '\\', 'n')
-			case c == '\r':
-				b = append(b, '\\', 'r')
-			case c == '\t':
-				b = append(b, '\\', 't')
-			case c < 0x20:
-				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xF])
-			default:
-				b = append(b, c)
-			}
-			i++
-			continue
-		}
-		r, n := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && n == 1:
-			b = append(b, `\ufffd`...)
-		case r == '\u2028' || r == '\u2029':
-			b = append(b, '\\', 'u', '2', '0', '2', hex[r&0xF])
-		default:
-			b = append(b, s[i:i+n]...)
-		}
-		i += n
-	}
-	return append(b, '"')
 }
