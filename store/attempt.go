@@ -347,19 +347,18 @@ func closeAttempt(a *examhall.Attempt, e *examhall.Exam, p *paper, now time.Time
 
 // closeReq is one attempt to close: a candidate's submit or the reaper's.
 type closeReq struct {
-	ctx context.Context
-	id  string
-	at  time.Time // closing time; the attempt ends then or at its deadline
+	id string
+	at time.Time // closing time; the attempt ends then or at its deadline
 
-	a       *examhall.Attempt // graded and closed by gradeClose
-	marks   string            // a.Marks as stored, by gradeClose
-	rowid   int64             // on SQLite, by gradeClose
+	a       *examhall.Attempt // graded and closed by gradeBatch
+	marks   string            // a.Marks as stored, by gradeBatch
+	rowid   int64             // on SQLite, by gradeBatch
 	written bool              // stored by writeBatch
-	err     error             // writeBatch's failure
+	err     error             // why it was not closed
 	done    chan bool         // group commit: true when done, false to lead
 }
 
-// closeRounds bounds how often a submit grades again because the attempt was
+// closeRounds bounds how often a close grades again because the attempt was
 // saved between its read and its write.
 const closeRounds = 3
 
@@ -369,97 +368,140 @@ const closeRounds = 3
 // transaction); otherwise it waits for marking. ENOTFOUND; ECONFLICT when it
 // is not in progress.
 //
-// The caller reads and grades on the readers (papers from the cache), in
-// parallel with other callers; only the write goes through the single
-// writer, in transactions shared with concurrent submits (see writeGrouped).
-// The write is optimistic: it applies only if the attempt was neither
-// closed nor saved since the read, else the submit reads and grades again.
+// Concurrent submits are closed together (see closeGrouped): one read of
+// all their attempts, one write transaction.
 func (db *DB) SubmitAttempt(ctx context.Context, attemptID string, now time.Time) (*examhall.Attempt, error) {
-	req := &closeReq{ctx: ctx, id: attemptID, at: msTime(now)}
-	for range closeRounds {
-		if err := db.gradeClose(ctx, req); err != nil {
-			return nil, fmt.Errorf("submit attempt: %w", err)
-		}
-		db.writeGrouped(req)
-		if req.err != nil {
-			return nil, fmt.Errorf("submit attempt: %w", req.err)
-		}
-		if req.written {
-			return req.a, nil
-		}
+	req := &closeReq{id: attemptID, at: msTime(now)}
+	db.closeGrouped(ctx, req)
+	if req.err != nil {
+		return nil, fmt.Errorf("submit attempt: %w", req.err)
 	}
-	return nil, fmt.Errorf("submit attempt: %w", examhall.Errorf(examhall.ECONFLICT, "the attempt keeps changing; submit again"))
+	return req.a, nil
 }
 
-// qSubmitRead reads what closing an attempt needs: of the attempt, the
+// closeBatch closes a batch of attempts: it reads them in one query on a
+// reader, grades them, and writes them in one transaction. The write is
+// optimistic: it applies only to attempts neither closed nor saved since the
+// read; those saved meanwhile are read and graded again. Each request ends
+// with r.a closed or r.err set.
+func (db *DB) closeBatch(ctx context.Context, batch []*closeReq) {
+	todo := batch
+	for range closeRounds {
+		graded, err := db.gradeBatch(ctx, todo)
+		if err != nil {
+			for _, r := range todo {
+				r.err = err
+			}
+			return
+		}
+		db.runWriteBatch(ctx, graded)
+		todo = nil
+		for _, r := range graded {
+			if r.err == nil && !r.written {
+				todo = append(todo, r) // saved after the read
+			}
+		}
+		if len(todo) == 0 {
+			return
+		}
+	}
+	for _, r := range todo {
+		r.a, r.err = nil, examhall.Errorf(examhall.ECONFLICT, "the attempt keeps changing; submit again")
+	}
+}
+
+// qSubmitRead reads what closing attempts needs: of each attempt, the
 // fields an in-progress attempt has (closeAttempt sets the others, marks
-// included), and of the exam only its grading rules. Fewer columns make a
+// included), and of its exam only the grading rules. Fewer columns make a
 // noticeably cheaper scan than qAttemptWithExam's 32. The first column is
 // the attempt's rowid on SQLite (see qCloseOne), 0 on PostgreSQL.
 const qSubmitRead = ` a.id, a.exam_id, a.user_id, a.status, a.begin_time, a.deadline, a.seed, a.answers,
 	a.saved_at, e.partial_credit, e.pass_score, e.integral_rate
-	FROM attempts a JOIN exams e ON e.id = a.exam_id WHERE a.id = $1`
+	FROM attempts a JOIN exams e ON e.id = a.exam_id WHERE a.id `
 
 const (
-	qSubmitReadSQLite   = `SELECT a.rowid,` + qSubmitRead
-	qSubmitReadPostgres = `SELECT 0,` + qSubmitRead
+	qSubmitReadSQLite   = `SELECT a.rowid,` + qSubmitRead + `IN (SELECT value FROM json_each($1))`
+	qSubmitReadPostgres = `SELECT 0,` + qSubmitRead + `= ANY($1::text[])`
 )
 
-// gradeClose reads r's attempt and exam on a reader and closes the attempt
-// in memory (r.a). ENOTFOUND; ECONFLICT when it is not in progress.
-func (db *DB) gradeClose(ctx context.Context, r *closeReq) error {
-	r.a, r.marks, r.written, r.err = nil, "", false, nil
+// gradeBatch reads the attempts of reqs in one query and closes each in
+// memory (r.a); it returns the requests it graded. A request for an unknown
+// attempt gets ENOTFOUND, one for an attempt not in progress (or repeated in
+// reqs) ECONFLICT. Only a failing read is an error.
+func (db *DB) gradeBatch(ctx context.Context, reqs []*closeReq) ([]*closeReq, error) {
+	ids := make([]string, len(reqs))
+	for i, r := range reqs {
+		r.a, r.marks, r.written, r.err = nil, "", false, nil
+		ids[i] = r.id
+	}
 	q := qSubmitReadPostgres
 	if db.dialect == SQLite {
 		q = qSubmitReadSQLite
 	}
-	rows, err := db.hotRead(ctx, q, r.id)
+	type read struct {
+		a     *examhall.Attempt
+		e     examhall.Exam
+		rowid int64
+	}
+	found := make(map[string]*read, len(reqs))
+	rows, err := db.hotRead(ctx, q, db.engineListArg(ids))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer rows.Close()
-	if !rows.Next() {
-		if err := rows.Err(); err != nil {
-			return err
+	for rows.Next() {
+		a, x := &examhall.Attempt{}, &read{}
+		var begin, deadline, saved int64
+		var answers sql.RawBytes // valid until the next Next: decoded before
+		if err := rows.Scan(&x.rowid, &a.ID, &a.ExamID, &a.UserID, &a.Status, &begin, &deadline, &a.Seed, &answers,
+			&saved, &x.e.PartialCredit, &x.e.PassScore, &x.e.IntegralRate); err != nil {
+			return nil, err
 		}
-		return examhall.Errorf(examhall.ENOTFOUND, "attempt %q not found", r.id)
+		a.BeginTime, a.Deadline, a.SavedAt = fromMS(begin), fromMS(deadline), fromMS(saved)
+		if a.Status == examhall.AttemptInProgress {
+			if a.Answers, err = decodeAnswers(answers); err != nil {
+				return nil, fmt.Errorf("answers of attempt %s: %w", a.ID, err)
+			}
+		}
+		x.a = a
+		found[a.ID] = x
 	}
-	a := &examhall.Attempt{}
-	var e examhall.Exam
-	var begin, deadline, saved int64
-	var answers sql.RawBytes // valid until rows.Close: decoded before
-	if err := rows.Scan(&r.rowid, &a.ID, &a.ExamID, &a.UserID, &a.Status, &begin, &deadline, &a.Seed, &answers,
-		&saved, &e.PartialCredit, &e.PassScore, &e.IntegralRate); err != nil {
-		return err
-	}
-	if a.Status != examhall.AttemptInProgress {
-		return examhall.Errorf(examhall.ECONFLICT, "the attempt is not in progress")
-	}
-	a.BeginTime, a.Deadline, a.SavedAt = fromMS(begin), fromMS(deadline), fromMS(saved)
-	if a.Answers, err = decodeAnswers(answers); err != nil {
-		return fmt.Errorf("answers of attempt %s: %w", a.ID, err)
+	if err := rows.Err(); err != nil {
+		return nil, err
 	}
 	rows.Close()
-	p, err := db.attemptPaper(ctx, db.r, a.ExamID)
-	if err != nil {
-		return err
+	graded := make([]*closeReq, 0, len(reqs))
+	for _, r := range reqs {
+		x := found[r.id]
+		switch {
+		case x == nil:
+			r.err = examhall.Errorf(examhall.ENOTFOUND, "attempt %q not found", r.id)
+			continue
+		case x.a == nil || x.a.Status != examhall.AttemptInProgress:
+			// x.a == nil: the same attempt earlier in reqs; one close wins.
+			r.err = examhall.Errorf(examhall.ECONFLICT, "the attempt is not in progress")
+			continue
+		}
+		p, err := db.attemptPaper(ctx, db.r, x.a.ExamID)
+		if err != nil {
+			return nil, err
+		}
+		closeAttempt(x.a, &x.e, p, r.at)
+		if r.marks, err = encodeMarks(x.a.Marks); err != nil {
+			return nil, err
+		}
+		r.a, r.rowid, x.a = x.a, x.rowid, nil
+		graded = append(graded, r)
 	}
-	closeAttempt(a, &e, p, r.at)
-	// Encoded here, in parallel, rather than by the batch's writer.
-	if r.marks, err = encodeMarks(a.Marks); err != nil {
-		return err
-	}
-	r.a = a
-	return nil
+	return graded, nil
 }
 
-// closeQueue groups concurrent submits of this process into shared write
-// transactions (group commit). On SQLite every write queues for the one
-// connection, so a transaction per submit would make 200 candidates handing
-// in together wait for 200 commits in turn; one transaction for all of them
-// costs little more than one. PostgreSQL gains too: one commit and one
-// statistics update per batch instead of each submit queueing for the
-// exam's statistics row.
+// closeQueue groups concurrent submits of this process into shared batches
+// (group commit). On SQLite every write queues for the one connection, so a
+// transaction per submit would make 200 candidates handing in together wait
+// for 200 commits in turn; one transaction for all of them costs little more
+// than one. PostgreSQL gains too: one read, one update, one statistics
+// update and one commit per batch instead of four round trips per submit.
 type closeQueue struct {
 	mu      sync.Mutex
 	pending []*closeReq // waiting for a leader
@@ -471,18 +513,17 @@ type closeQueue struct {
 const (
 	// maxCloseBatch bounds one batch.
 	maxCloseBatch = 256
-	// maxCloseLeaders batches are written at once: on PostgreSQL one
-	// batch's commit overlaps the next one's statements; on SQLite the
-	// second waits for the connection with its batch ready.
+	// maxCloseLeaders batches run at once, so one is read and graded while
+	// the other is written.
 	maxCloseLeaders = 2
 )
 
-// writeGrouped writes req (graded) in a batch. A caller finding fewer than
-// maxCloseLeaders batches running leads one: it writes its own request with
+// closeGrouped closes req in a batch. A caller finding fewer than
+// maxCloseLeaders batches running leads one: it closes its own request with
 // those waiting (up to maxCloseBatch), answers them, and hands the lead to
 // the oldest request still waiting. No goroutine lives beyond the calls.
 // Each waiting request gets one message: done, or lead.
-func (db *DB) writeGrouped(req *closeReq) {
+func (db *DB) closeGrouped(ctx context.Context, req *closeReq) {
 	q := &db.engine.closeQ
 	req.done = make(chan bool, 1)
 	q.mu.Lock()
@@ -505,7 +546,7 @@ func (db *DB) writeGrouped(req *closeReq) {
 	q.batches.Add(1)
 	q.items.Add(int64(len(batch)))
 	// A caller giving up must not fail the others' submits.
-	db.runWriteBatch(context.WithoutCancel(req.ctx), batch)
+	db.closeBatch(context.WithoutCancel(ctx), batch)
 
 	for _, r := range batch[1:] {
 		r.done <- true
@@ -671,7 +712,7 @@ const (
 // A background reaper calls it every few seconds, so the common case —
 // nothing expired — is one probe of the small partial index
 // attempts_deadline on a reader, taking no write lock. Expired attempts are
-// closed in batches of one write transaction each.
+// closed in batches of one read and one write transaction each.
 func (db *DB) SubmitExpiredAttempts(ctx context.Context, now time.Time) (int, error) {
 	now = msTime(now)
 	total := 0
@@ -684,7 +725,7 @@ func (db *DB) SubmitExpiredAttempts(ctx context.Context, now time.Time) (int, er
 		var todo []*closeReq
 		for rows.Next() {
 			// The deadline has passed, so closing at now ends them at it.
-			r := &closeReq{ctx: ctx, at: now}
+			r := &closeReq{at: now}
 			if err := rows.Scan(&r.id); err != nil {
 				rows.Close()
 				return total, fmt.Errorf("submit expired attempts: %w", err)
@@ -698,33 +739,20 @@ func (db *DB) SubmitExpiredAttempts(ctx context.Context, now time.Time) (int, er
 		if len(todo) == 0 {
 			return total, nil
 		}
-		probed, n := len(todo), 0
-		for round := 0; round < closeRounds && len(todo) > 0; round++ {
-			var graded []*closeReq
-			for _, r := range todo {
-				err := db.gradeClose(ctx, r)
-				var e *examhall.Error
-				if errors.As(err, &e) {
-					continue // submitted meanwhile: not ours to count
-				} else if err != nil {
-					return total + n, fmt.Errorf("submit expired attempts: %w", err)
-				}
-				graded = append(graded, r)
+		db.closeBatch(ctx, todo)
+		n := 0
+		for _, r := range todo {
+			var e *examhall.Error
+			switch {
+			case r.err == nil:
+				n++
+			case !errors.As(r.err, &e):
+				return total + n, fmt.Errorf("submit expired attempts: %w", r.err)
 			}
-			if err := db.writeBatch(ctx, graded); err != nil {
-				return total + n, fmt.Errorf("submit expired attempts: %w", err)
-			}
-			todo = todo[:0]
-			for _, r := range graded {
-				if r.written {
-					n++
-				} else {
-					todo = append(todo, r) // saved at the last moment: again
-				}
-			}
+			// A domain error: submitted meanwhile, not ours to count.
 		}
 		total += n
-		if n == 0 || probed < maxCloseBatch {
+		if n == 0 || len(todo) < maxCloseBatch {
 			// n == 0: others closed them meanwhile; nothing is left to chase.
 			return total, nil
 		}

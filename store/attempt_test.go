@@ -578,6 +578,67 @@ func TestSubmitConcurrent(t *testing.T) {
 	})
 }
 
+// TestCloseBatch closes one batch holding every kind of request: attempts
+// of two exams, one attempt twice, an unknown ID and a closed attempt.
+func TestCloseBatch(t *testing.T) {
+	testDBs(t, func(t *testing.T, db *DB) {
+		ctx := context.Background()
+		start := func(examID string, choice int) string {
+			t.Helper()
+			a, err := db.StartAttempt(ctx, examID, engineMustUser(t, db, ""), engineT0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.SaveAnswers(ctx, a.ID, []examhall.Answer{{QuestionID: "q1", Choices: []int{choice}}}, engineT0); err != nil {
+				t.Fatal(err)
+			}
+			return a.ID
+		}
+		x, y := engineMustExam(t, db), engineMustExam(t, db)
+		engineMustPaper(t, db, x.ID, engineSingle("q1", 100, 0))
+		engineMustPaper(t, db, y.ID, engineSingle("q1", 100, 1))
+		right, wrong, twice, other, closed := start(x.ID, 0), start(x.ID, 2), start(x.ID, 0), start(y.ID, 1), start(y.ID, 1)
+		if _, err := db.SubmitAttempt(ctx, closed, engineT0.Add(time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		at := engineT0.Add(2 * time.Minute)
+		batch := []*closeReq{{id: right, at: at}, {id: twice, at: at}, {id: wrong, at: at}, {id: twice, at: at},
+			{id: "nope", at: at}, {id: other, at: at}, {id: closed, at: at}}
+		db.closeBatch(ctx, batch)
+		want := []struct {
+			code  string
+			score float64
+		}{{"", 100}, {"", 100}, {"", 0}, {examhall.ECONFLICT, 0}, {examhall.ENOTFOUND, 0}, {"", 100}, {examhall.ECONFLICT, 0}}
+		for i, r := range batch {
+			if got := examhall.ErrorCode(r.err); got != want[i].code {
+				t.Errorf("request %d (%s): error %v, want code %q", i, r.id, r.err, want[i].code)
+				continue
+			}
+			if r.err != nil {
+				continue
+			}
+			if r.a.Status != examhall.AttemptPublished || r.a.Score != want[i].score || !r.a.EndTime.Equal(at) {
+				t.Errorf("request %d: status %s score %v end %v, want published %v at %v",
+					i, r.a.Status, r.a.Score, r.a.EndTime, want[i].score, at)
+			}
+			stored, err := db.FindAttemptByID(ctx, r.id)
+			if err != nil || stored.Status != examhall.AttemptPublished || stored.Score != want[i].score {
+				t.Errorf("request %d stored as %+v, %v", i, stored, err)
+			}
+		}
+		stats, err := db.FindExamStats(ctx, []string{x.ID, y.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s := stats[x.ID]; s.AttendNum != 3 || s.PassNum != 2 {
+			t.Errorf("exam x stats %+v, want 3 attended, 2 passed", s)
+		}
+		if s := stats[y.ID]; s.AttendNum != 2 || s.PassNum != 2 {
+			t.Errorf("exam y stats %+v, want 2 attended, 2 passed", s)
+		}
+	})
+}
+
 func TestSubmitSeesLateSave(t *testing.T) {
 	testDBs(t, func(t *testing.T, db *DB) {
 		ctx := context.Background()
@@ -596,9 +657,9 @@ func TestSubmitSeesLateSave(t *testing.T) {
 		}
 		save(1)
 		// A submit grades what it read; a save lands before its write.
-		r := &closeReq{ctx: ctx, id: a.ID, at: engineT0.Add(time.Minute)}
-		if err := db.gradeClose(ctx, r); err != nil {
-			t.Fatal(err)
+		r := &closeReq{id: a.ID, at: engineT0.Add(time.Minute)}
+		if graded, err := db.gradeBatch(ctx, []*closeReq{r}); err != nil || len(graded) != 1 {
+			t.Fatal(graded, err, r.err)
 		}
 		save(0)
 		if err := db.writeBatch(ctx, []*closeReq{r}); err != nil {

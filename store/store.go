@@ -49,6 +49,7 @@ type DB struct {
 	// the same pool.
 	w, r    *sql.DB
 	dialect Dialect
+	ckpt    *checkpointer // SQLite's WAL checkpoints (checkpoint.go)
 
 	// Now returns the current time; tests replace it.
 	Now func() time.Time
@@ -84,7 +85,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		pragmas := "_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)" +
 			"&_pragma=synchronous(NORMAL)&_pragma=cache_size(-4000)&_time_format=sqlite"
 		u := "file:" + (&url.URL{Path: path}).EscapedPath() + "?"
-		w, err := sql.Open("sqlite", u+pragmas+"&_txlock=immediate")
+		w, err := sql.Open("sqlite", u+pragmas+"&_pragma=wal_autocheckpoint(0)&_txlock=immediate")
 		if err != nil {
 			return nil, fmt.Errorf("open sqlite: %w", err)
 		}
@@ -100,7 +101,16 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		r.SetMaxOpenConns(n)
 		r.SetMaxIdleConns(n)
 		r.SetConnMaxLifetime(0)
-		db.w, db.r, db.dialect = w, r, SQLite
+		ck, err := sql.Open("sqlite", u+pragmas)
+		if err != nil {
+			w.Close()
+			r.Close()
+			return nil, fmt.Errorf("open sqlite: %w", err)
+		}
+		ck.SetMaxOpenConns(1)
+		ck.SetMaxIdleConns(1)
+		ck.SetConnMaxLifetime(0)
+		db.w, db.r, db.dialect, db.ckpt = w, r, SQLite, startCheckpointer(ck, w)
 	}
 	if err := db.w.PingContext(ctx); err != nil {
 		db.Close()
@@ -114,7 +124,13 @@ func (db *DB) Dialect() Dialect { return db.dialect }
 
 // Close closes the connections.
 func (db *DB) Close() error {
-	err := db.w.Close()
+	var err error
+	if db.ckpt != nil {
+		err = db.ckpt.close()
+	}
+	if werr := db.w.Close(); err == nil {
+		err = werr
+	}
 	if db.r != db.w {
 		if rerr := db.r.Close(); err == nil {
 			err = rerr
@@ -175,7 +191,13 @@ func (db *DB) transact(ctx context.Context, fn func(tx *sql.Tx) error) (err erro
 	if err = fn(tx); err != nil {
 		return mapError(err)
 	}
-	return mapError(tx.Commit())
+	if err = tx.Commit(); err != nil {
+		return mapError(err)
+	}
+	if db.ckpt != nil {
+		db.ckpt.written()
+	}
+	return nil
 }
 
 // querier is what *sql.DB and *sql.Tx share, for helpers used by both.
