@@ -598,9 +598,7 @@ func (db *DB) writeBatch(ctx context.Context, batch []*closeReq) error {
 		}
 		stats := map[string]*statsDelta{}
 		for _, r := range closed {
-			// The same attempt twice in a batch: only the first write counts.
-			r.written = written[r.a.ID]
-			delete(written, r.a.ID)
+			r.written = written[r.a.ID] // gradeBatch gives each attempt once
 			if r.written && r.a.Status == examhall.AttemptPublished {
 				if stats[r.a.ExamID] == nil {
 					stats[r.a.ExamID] = &statsDelta{}
