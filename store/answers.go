@@ -13,8 +13,8 @@ import (
 
 // decodeAnswers decodes an attempt's stored answers; nil for none.
 //
-// Submitting decodes every answer of the attempt, and encoding/json's
-// reflection made that the largest part of a submit's CPU. So the shape
+// Every save and submit decodes all answers of the attempt, and
+// encoding/json's reflection made that the largest part of their CPU. So the shape
 // jsonObject writes — plain strings and integers, the Answer fields spelled
 // as their tags, each at most once — is parsed by hand, and anything else
 // (escapes, nulls, other spellings, errors) goes to encoding/json: the
@@ -267,6 +267,83 @@ func (s *jsonScanner) strs() ([]string, bool) {
 		}
 		return out, s.next(']')
 	}
+}
+
+// decodeMarks decodes an attempt's stored marks; nil for none. Like
+// decodeAnswers, it parses the shape encodeMarks writes by hand (every
+// submit returns its marks) and leaves anything else to encoding/json.
+func decodeMarks(b []byte) (map[string]float64, error) {
+	if len(b) == 0 || string(b) == "{}" {
+		return nil, nil
+	}
+	if m, ok := parseMarks(b); ok {
+		return m, nil
+	}
+	var m map[string]float64
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// parseMarks is decodeMarks' fast path; false means "ask encoding/json".
+func parseMarks(b []byte) (map[string]float64, bool) {
+	s := jsonScanner{b: b}
+	if !s.next('{') {
+		return nil, false
+	}
+	m := make(map[string]float64, bytes.Count(b, []byte{':'}))
+	if s.next('}') {
+		return m, s.end()
+	}
+	for {
+		key, ok := s.str()
+		if !ok || !s.next(':') {
+			return nil, false
+		}
+		v, ok := s.float()
+		if !ok {
+			return nil, false
+		}
+		m[key] = v // a repeated key: the last wins, as in encoding/json
+		if s.next(',') {
+			continue
+		}
+		if s.next('}') {
+			return m, s.end()
+		}
+		return nil, false
+	}
+}
+
+// float reads a number as encodeMarks writes it: an optional minus, digits
+// without a leading zero, an optional fraction, no exponent.
+func (s *jsonScanner) float() (float64, bool) {
+	s.space()
+	start := s.i
+	if s.i < len(s.b) && s.b[s.i] == '-' {
+		s.i++
+	}
+	digits := func() int {
+		n := 0
+		for s.i < len(s.b) && '0' <= s.b[s.i] && s.b[s.i] <= '9' {
+			s.i++
+			n++
+		}
+		return n
+	}
+	first := s.i
+	if n := digits(); n == 0 || n > 1 && s.b[first] == '0' {
+		return 0, false
+	}
+	if s.i < len(s.b) && s.b[s.i] == '.' {
+		s.i++
+		if digits() == 0 {
+			return 0, false
+		}
+	}
+	v, err := strconv.ParseFloat(string(s.b[start:s.i]), 64)
+	return v, err == nil
 }
 
 // encodeMarks encodes marks as json.Marshal does (keys sorted, floats in

@@ -3,6 +3,7 @@ package store
 import (
 	"encoding/json"
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -105,5 +106,46 @@ func TestEncodeMarks(t *testing.T) {
 	}
 	if _, err := encodeMarks(map[string]float64{"q": math.NaN()}); err == nil {
 		t.Error("NaN encoded")
+	}
+}
+
+// markSamples are stored marks, in and outside decodeMarks' fast path.
+var markSamples = []string{
+	``, `{}`, ` { } `, `null`, `[]`, `{`, `{"a":`, `{"a":1} x`,
+	`{"q1":5,"q10":2.5,"q2":0}`, `{ "a" : 33.33 , "neg" : -1.25 }`, `{"z":-0}`,
+	`{"q":123456789.125}`, `{"q":1e21}`, `{"q":1E-7}`, `{"q":01}`, `{"q":1.}`, `{"q":.5}`, `{"q":-}`,
+	`{"q":+1}`, `{"q":"1"}`, `{"q":null}`, `{"q":1,"q":2}`, `{"q":1,}`, `{"x\u003cy":1}`, `{"é":3}`,
+	`{"q":` + strings.Repeat("9", 400) + `}`,
+}
+
+func TestDecodeMarks(t *testing.T) {
+	for _, in := range markSamples {
+		checkDecodeMarks(t, in)
+	}
+}
+
+func FuzzDecodeMarks(f *testing.F) {
+	for _, s := range markSamples {
+		f.Add(s)
+	}
+	f.Fuzz(checkDecodeMarks)
+}
+
+// checkDecodeMarks compares decodeMarks with encoding/json.
+func checkDecodeMarks(t *testing.T, in string) {
+	got, gotErr := decodeMarks([]byte(in))
+	var want map[string]float64
+	var wantErr error
+	if in != "" && in != "{}" {
+		wantErr = json.Unmarshal([]byte(in), &want)
+	}
+	if (gotErr != nil) != (wantErr != nil) {
+		t.Errorf("%q: error %v, want %v", in, gotErr, wantErr)
+		return
+	}
+	if wantErr == nil {
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("%q: (-want +got):\n%s", in, diff)
+		}
 	}
 }

@@ -40,15 +40,18 @@ func (r *attemptRow) dest() []any {
 func (r *attemptRow) attempt() (*examhall.Attempt, error) {
 	a := r.a
 	a.BeginTime, a.Deadline, a.EndTime, a.SavedAt = fromMS(r.begin), fromMS(r.deadline), fromMS(r.end), fromMS(r.saved)
-	if r.answers != "" && r.answers != "{}" {
-		if err := json.Unmarshal([]byte(r.answers), &a.Answers); err != nil {
-			return nil, fmt.Errorf("answers of attempt %s: %w", a.ID, err)
-		}
+	var err error
+	if a.Answers, err = decodeAnswers([]byte(r.answers)); err != nil {
+		return nil, fmt.Errorf("answers of attempt %s: %w", a.ID, err)
 	}
-	if r.marks != "" && r.marks != "{}" {
-		if err := json.Unmarshal([]byte(r.marks), &a.Marks); err != nil {
-			return nil, fmt.Errorf("marks of attempt %s: %w", a.ID, err)
-		}
+	if a.Status == examhall.AttemptInProgress {
+		// Graded as it is saved (see gradeSaved), but it has no result
+		// before it is handed in.
+		a.Score, a.Passed, a.Integral = 0, false, 0
+		return &a, nil
+	}
+	if a.Marks, err = decodeMarks([]byte(r.marks)); err != nil {
+		return nil, fmt.Errorf("marks of attempt %s: %w", a.ID, err)
 	}
 	return &a, nil
 }
@@ -71,14 +74,15 @@ const (
 	qAttemptSlots = `SELECT COUNT(*), COALESCE(MAX(seq), 0),
 		COALESCE(SUM(CASE WHEN status = 'in_progress' THEN 1 ELSE 0 END), 0)
 		FROM attempts WHERE exam_id = $1 AND user_id = $2`
-	qInsertAttempt = `INSERT INTO attempts (id, exam_id, user_id, seq, status, begin_time, deadline, seed)
-		VALUES ($1, $2, $3, $4, 'in_progress', $5, $6, $7)`
-	qSaveAnswers = `UPDATE attempts SET answers = $2, saved_at = $3 WHERE id = $1`
+	qInsertAttempt = `INSERT INTO attempts (id, exam_id, user_id, seq, status, begin_time, deadline, seed,
+			marks, score, needs_marking)
+		VALUES ($1, $2, $3, $4, 'in_progress', $5, $6, $7, $8, $9, $10)`
+	qSaveAnswers = `UPDATE attempts SET answers = $2, saved_at = $3, marks = $4, score = $5 WHERE id = $1`
 )
 
 // hotQueries lists the statements prepareHot prepares.
 func (db *DB) hotQueries() []string {
-	return []string{qAttemptWithExam, qAttemptSlots, qInsertAttempt, qSaveAnswers, qAddStats, qCloseOne}
+	return []string{qAttemptWithExam, qAttemptSlots, qInsertAttempt, qSaveAnswers, qAddStats, qCloseSQLite}
 }
 
 // lockAttempt reads an attempt and its exam for a write; on PostgreSQL it
@@ -116,6 +120,10 @@ func (db *DB) StartAttempt(ctx context.Context, examID, userID string, now time.
 	}
 	now = msTime(now)
 	var a *examhall.Attempt
+	// The paper is cached only once an attempt is stored: until then
+	// SetPaper may still change it.
+	p, gen := db.cachedPaper(examID)
+	cache := p == nil
 	err := db.transact(ctx, func(tx *sql.Tx) error {
 		// The share lock keeps SetPaper from changing the paper under a
 		// starting attempt (see attemptPaper); starts do not block each other.
@@ -154,6 +162,17 @@ func (db *DB) StartAttempt(ctx context.Context, examID, userID string, now time.
 		case used >= rules.AllowTimes:
 			return examhall.Errorf(examhall.ECONFLICT, "no attempts left")
 		}
+		if cache {
+			qs, err := findPaper(ctx, tx, examID)
+			if err != nil {
+				return err
+			}
+			p = newPaper(qs)
+		}
+		g, err := gradeSaved(e, p, nil)
+		if err != nil {
+			return err
+		}
 		a = &examhall.Attempt{
 			ID:        examhall.NewID(16),
 			ExamID:    examID,
@@ -163,7 +182,8 @@ func (db *DB) StartAttempt(ctx context.Context, examID, userID string, now time.
 			Deadline:  rules.Deadline(now),
 			Seed:      rand.Int64(),
 		}
-		_, err = db.hotExec(ctx, tx, qInsertAttempt, a.ID, examID, userID, lastSeq+1, ms(a.BeginTime), ms(a.Deadline), a.Seed)
+		_, err = db.hotExec(ctx, tx, qInsertAttempt, a.ID, examID, userID, lastSeq+1, ms(a.BeginTime), ms(a.Deadline), a.Seed,
+			g.marks, g.score, g.needsMarking)
 		if isUnique(err) {
 			return examhall.Errorf(examhall.ECONFLICT, "an attempt is already in progress")
 		}
@@ -171,6 +191,9 @@ func (db *DB) StartAttempt(ctx context.Context, examID, userID string, now time.
 	})
 	if err != nil {
 		return nil, fmt.Errorf("start attempt: %w", err)
+	}
+	if cache {
+		db.cachePaper(examID, p, gen)
 	}
 	return a, nil
 }
@@ -261,8 +284,9 @@ func (db *DB) SaveAnswers(ctx context.Context, attemptID string, answers []examh
 	now = msTime(now)
 	var a *examhall.Attempt
 	err := db.transact(ctx, func(tx *sql.Tx) error {
+		var e *examhall.Exam
 		var err error
-		if a, _, err = db.lockAttempt(ctx, tx, attemptID); err != nil {
+		if a, e, err = db.lockAttempt(ctx, tx, attemptID); err != nil {
 			return err
 		}
 		switch {
@@ -288,14 +312,18 @@ func (db *DB) SaveAnswers(ctx context.Context, attemptID string, answers []examh
 		if err != nil {
 			return err
 		}
-		// saved_at grows with every save, even two within a millisecond:
-		// SubmitAttempt relies on it to notice a save after its read.
+		g, err := gradeSaved(e, p, a.Answers)
+		if err != nil {
+			return err
+		}
+		// saved_at grows with every save, even two within a millisecond,
+		// so a client can tell its saves apart.
 		saved := now
 		if !saved.After(a.SavedAt) {
 			saved = a.SavedAt.Add(time.Millisecond)
 		}
 		a.SavedAt = saved
-		_, err = db.hotExec(ctx, tx, qSaveAnswers, attemptID, body, ms(saved))
+		_, err = db.hotExec(ctx, tx, qSaveAnswers, attemptID, body, ms(saved), g.marks, g.score)
 		return err
 	})
 	if err != nil {
@@ -321,187 +349,153 @@ func checkAnswer(a examhall.Answer) error {
 	return nil
 }
 
-// closeAttempt grades an in-progress attempt submitted at now (never later
-// than its deadline): objective marks, and the result unless short answers
-// wait for a marker.
-func closeAttempt(a *examhall.Attempt, e *examhall.Exam, p *paper, now time.Time) {
-	end := now
-	if a.Deadline.Before(end) {
-		end = a.Deadline
-	}
-	if end.Before(a.BeginTime) {
-		end = a.BeginTime
-	}
-	a.EndTime = end
-	a.UsedSeconds = int(end.Sub(a.BeginTime) / time.Second)
-	marks, total, needsMarking := examhall.Grade(e, p.questions, a.Answers)
-	a.Marks = marks
-	if needsMarking {
-		// Score shows the objective part meanwhile; pass and integral wait.
-		a.Status, a.Score, a.Passed, a.Integral = examhall.AttemptMarking, total, false, 0
-		return
-	}
-	a.Finish(e)
-	a.Status = examhall.AttemptPublished
+// savedGrade is an in-progress attempt's grading as stored with its
+// answers: the objective marks of the answers so far and their total.
+type savedGrade struct {
+	marks        string // encoded
+	score        float64
+	needsMarking bool // the paper has short answers
 }
+
+// gradeSaved grades an in-progress attempt's answers as they stand. Starting
+// and saving run it, holding the paper and the answers already, so that a
+// submit — when 200 candidates hand in at once — only closes attempts in
+// SQL, reading and decoding nothing (qClose). The grading depends on the
+// paper and the exam's PartialCredit, which are frozen once the exam has
+// attempts. The result stays hidden until the attempt is closed
+// (attemptRow.attempt).
+func gradeSaved(e *examhall.Exam, p *paper, answers map[string]examhall.Answer) (savedGrade, error) {
+	marks, total, needsMarking := examhall.Grade(e, p.questions, answers)
+	body, err := encodeMarks(marks)
+	return savedGrade{marks: body, score: total, needsMarking: needsMarking}, err
+}
+
+// qClose closes attempts in one statement: each ends at its closing time
+// {at} or its deadline if that came first (never before it began), and
+// takes the grading of its last save. Without short answers it is published,
+// with pass and integral by the exam's rules now; otherwise it waits for
+// marking with the objective score shown. The integral is
+// examhall.Exam.Integral exactly: Round2 of score × rate, math.Round rounding
+// half away from zero; both databases compute in IEEE doubles as Go does and
+// trunc is exact (TestCloseIntegral). "In progress" is end_time = 0, which
+// only in-progress attempts have: with status = 'in_progress' SQLite's
+// planner may scan every in-progress attempt through attempts_deadline.
+const qClose = `UPDATE attempts AS a
+	SET status = CASE WHEN a.needs_marking THEN 'marking' ELSE 'published' END,
+		end_time = {end}, used_seconds = ({end} - a.begin_time) / 1000,
+		passed = NOT a.needs_marking AND a.score >= e.pass_score,
+		integral = CASE WHEN a.needs_marking THEN 0
+			ELSE (trunc({y}) + CASE WHEN {y} - trunc({y}) >= 0.5 THEN 1 ELSE 0 END) / CAST(100 AS DOUBLE PRECISION) END
+	FROM exams e{from}
+	WHERE {id} AND e.id = a.exam_id AND a.end_time = 0`
+
+var (
+	// qCloseSQLite closes attempt $1 at $2.
+	qCloseSQLite = strings.NewReplacer("{end}", "max(a.begin_time, min(a.deadline, $2))",
+		"{y}", "(a.score * e.integral_rate * 100)", "{from}", "", "{id}", "a.id = $1").Replace(qClose)
+	// qClosePostgres closes the attempts $1 (text[]) at $2 (bigint[]) and
+	// returns them.
+	qClosePostgres = strings.NewReplacer("{end}", "GREATEST(a.begin_time, LEAST(a.deadline, v.at))",
+		"{y}", "(a.score * e.integral_rate * 100)", "{from}", ", unnest($1::text[], $2::bigint[]) AS v (id, at)",
+		"{id}", "a.id = v.id").Replace(qClose) + " RETURNING " + attemptColumns
+)
 
 // closeReq is one attempt to close: a candidate's submit or the reaper's.
 type closeReq struct {
 	id string
 	at time.Time // closing time; the attempt ends then or at its deadline
 
-	a       *examhall.Attempt // graded and closed by gradeBatch
-	marks   string            // a.Marks as stored, by gradeBatch
-	rowid   int64             // on SQLite, by gradeBatch
-	written bool              // stored by writeBatch
-	err     error             // why it was not closed
-	done    chan bool         // group commit: true when done, false to lead
+	row    attemptRow // the closed attempt as stored, for SubmitAttempt
+	closed bool       // by writeBatch
+	err    error      // why it was not closed
+	done   chan bool  // group commit: true when done, false to lead
 }
 
-// closeRounds bounds how often a close grades again because the attempt was
-// saved between its read and its write.
-const closeRounds = 3
-
-// SubmitAttempt grades and closes an in-progress attempt at now, or at its
-// deadline when that came first. Without short-answer questions it is
-// published at once and the exam's statistics include it (same
-// transaction); otherwise it waits for marking. ENOTFOUND; ECONFLICT when it
-// is not in progress.
+// SubmitAttempt closes an in-progress attempt at now, or at its deadline
+// when that came first, with the grading of its last save. Without
+// short-answer questions it is published at once and the exam's statistics
+// include it (same transaction); otherwise it waits for marking. ENOTFOUND;
+// ECONFLICT when it is not in progress.
 //
-// Concurrent submits are closed together (see closeGrouped): one read of
-// all their attempts, one write transaction.
+// Concurrent submits are closed together (see closeGrouped), in one write
+// transaction.
 func (db *DB) SubmitAttempt(ctx context.Context, attemptID string, now time.Time) (*examhall.Attempt, error) {
 	req := &closeReq{id: attemptID, at: msTime(now)}
 	db.closeGrouped(ctx, req)
 	if req.err != nil {
 		return nil, fmt.Errorf("submit attempt: %w", req.err)
 	}
-	return req.a, nil
+	// Decoded by each caller, not by the batch's leader.
+	a, err := req.row.attempt()
+	if err != nil {
+		return nil, fmt.Errorf("submit attempt: %w", err)
+	}
+	return a, nil
 }
 
-// closeBatch closes a batch of attempts: it reads them in one query on a
-// reader, grades them, and writes them in one transaction. The write is
-// optimistic: it applies only to attempts neither closed nor saved since the
-// read; those saved meanwhile are read and graded again. Each request ends
-// with r.a closed or r.err set.
+// closeBatch closes a batch of attempts in one transaction. Should it fail,
+// each is closed alone, so one cannot fail the rest. Each request ends with
+// r.closed or r.err set.
 func (db *DB) closeBatch(ctx context.Context, batch []*closeReq) {
-	todo := batch
-	for range closeRounds {
-		graded, err := db.gradeBatch(ctx, todo)
-		if err != nil {
-			for _, r := range todo {
-				r.err = err
-			}
+	if err := db.writeBatch(ctx, batch); err != nil {
+		if len(batch) == 1 {
+			batch[0].err = err
 			return
 		}
-		db.runWriteBatch(ctx, graded)
-		todo = nil
-		for _, r := range graded {
-			if r.err == nil && !r.written {
-				todo = append(todo, r) // saved after the read
-			}
-		}
-		if len(todo) == 0 {
-			return
+		for _, r := range batch {
+			r.err = db.writeBatch(ctx, []*closeReq{r})
 		}
 	}
-	for _, r := range todo {
-		r.a, r.err = nil, examhall.Errorf(examhall.ECONFLICT, "the attempt keeps changing; submit again")
+	var missed []string
+	for _, r := range batch {
+		if r.err == nil && !r.closed {
+			missed = append(missed, r.id)
+		}
+	}
+	if len(missed) == 0 {
+		return
+	}
+	// Not closed: unknown, or not in progress (closed before, or earlier
+	// in this batch).
+	found, err := db.existingAttempts(ctx, missed)
+	for _, r := range batch {
+		switch {
+		case r.err != nil || r.closed:
+		case err != nil:
+			r.err = err
+		case found[r.id]:
+			r.err = examhall.Errorf(examhall.ECONFLICT, "the attempt is not in progress")
+		default:
+			r.err = examhall.Errorf(examhall.ENOTFOUND, "attempt %q not found", r.id)
+		}
 	}
 }
 
-// qSubmitRead reads what closing attempts needs: of each attempt, the
-// fields an in-progress attempt has (closeAttempt sets the others, marks
-// included), and of its exam only the grading rules. Fewer columns make a
-// noticeably cheaper scan than qAttemptWithExam's 32. The first column is
-// the attempt's rowid on SQLite (see qCloseOne), 0 on PostgreSQL.
-const qSubmitRead = ` a.id, a.exam_id, a.user_id, a.status, a.begin_time, a.deadline, a.seed, a.answers,
-	a.saved_at, e.partial_credit, e.pass_score, e.integral_rate
-	FROM attempts a JOIN exams e ON e.id = a.exam_id WHERE a.id `
-
-const (
-	qSubmitReadSQLite   = `SELECT a.rowid,` + qSubmitRead + `IN (SELECT value FROM json_each($1))`
-	qSubmitReadPostgres = `SELECT 0,` + qSubmitRead + `= ANY($1::text[])`
-)
-
-// gradeBatch reads the attempts of reqs in one query and closes each in
-// memory (r.a); it returns the requests it graded. A request for an unknown
-// attempt gets ENOTFOUND, one for an attempt not in progress (or repeated in
-// reqs) ECONFLICT. Only a failing read is an error.
-func (db *DB) gradeBatch(ctx context.Context, reqs []*closeReq) ([]*closeReq, error) {
-	ids := make([]string, len(reqs))
-	for i, r := range reqs {
-		r.a, r.marks, r.written, r.err = nil, "", false, nil
-		ids[i] = r.id
-	}
-	q := qSubmitReadPostgres
-	if db.dialect == SQLite {
-		q = qSubmitReadSQLite
-	}
-	type read struct {
-		a     *examhall.Attempt
-		e     examhall.Exam
-		rowid int64
-	}
-	found := make(map[string]*read, len(reqs))
-	rows, err := db.hotRead(ctx, q, db.engineListArg(ids))
+// existingAttempts reports which of ids are attempts.
+func (db *DB) existingAttempts(ctx context.Context, ids []string) (map[string]bool, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT id FROM attempts WHERE id IN (`+db.engineList(1)+`)`,
+		db.engineListArg(ids))
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
+	found := make(map[string]bool, len(ids))
 	for rows.Next() {
-		a, x := &examhall.Attempt{}, &read{}
-		var begin, deadline, saved int64
-		var answers sql.RawBytes // valid until the next Next: decoded before
-		if err := rows.Scan(&x.rowid, &a.ID, &a.ExamID, &a.UserID, &a.Status, &begin, &deadline, &a.Seed, &answers,
-			&saved, &x.e.PartialCredit, &x.e.PassScore, &x.e.IntegralRate); err != nil {
+		var id string
+		if err := rows.Scan(&id); err != nil {
 			return nil, err
 		}
-		a.BeginTime, a.Deadline, a.SavedAt = fromMS(begin), fromMS(deadline), fromMS(saved)
-		if a.Status == examhall.AttemptInProgress {
-			if a.Answers, err = decodeAnswers(answers); err != nil {
-				return nil, fmt.Errorf("answers of attempt %s: %w", a.ID, err)
-			}
-		}
-		x.a = a
-		found[a.ID] = x
+		found[id] = true
 	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	rows.Close()
-	graded := make([]*closeReq, 0, len(reqs))
-	for _, r := range reqs {
-		x := found[r.id]
-		switch {
-		case x == nil:
-			r.err = examhall.Errorf(examhall.ENOTFOUND, "attempt %q not found", r.id)
-			continue
-		case x.a == nil || x.a.Status != examhall.AttemptInProgress:
-			// x.a == nil: the same attempt earlier in reqs; one close wins.
-			r.err = examhall.Errorf(examhall.ECONFLICT, "the attempt is not in progress")
-			continue
-		}
-		p, err := db.attemptPaper(ctx, db.r, x.a.ExamID)
-		if err != nil {
-			return nil, err
-		}
-		closeAttempt(x.a, &x.e, p, r.at)
-		if r.marks, err = encodeMarks(x.a.Marks); err != nil {
-			return nil, err
-		}
-		r.a, r.rowid, x.a = x.a, x.rowid, nil
-		graded = append(graded, r)
-	}
-	return graded, nil
+	return found, rows.Err()
 }
 
 // closeQueue groups concurrent submits of this process into shared batches
 // (group commit). On SQLite every write queues for the one connection, so a
 // transaction per submit would make 200 candidates handing in together wait
 // for 200 commits in turn; one transaction for all of them costs little more
-// than one. PostgreSQL gains too: one read, one update, one statistics
-// update and one commit per batch instead of four round trips per submit.
+// than one. PostgreSQL gains too: one update, one statistics update and one
+// commit per batch instead of four round trips per submit.
 type closeQueue struct {
 	mu      sync.Mutex
 	pending []*closeReq // waiting for a leader
@@ -513,8 +507,8 @@ type closeQueue struct {
 const (
 	// maxCloseBatch bounds one batch.
 	maxCloseBatch = 256
-	// maxCloseLeaders batches run at once, so one is read and graded while
-	// the other is written.
+	// maxCloseLeaders batches run at once, so one is prepared while the
+	// other commits.
 	maxCloseLeaders = 2
 )
 
@@ -546,7 +540,11 @@ func (db *DB) closeGrouped(ctx context.Context, req *closeReq) {
 	q.batches.Add(1)
 	q.items.Add(int64(len(batch)))
 	// A caller giving up must not fail the others' submits.
-	db.closeBatch(context.WithoutCancel(ctx), batch)
+	ctx = context.WithoutCancel(ctx)
+	db.closeBatch(ctx, batch)
+	if db.dialect == SQLite {
+		db.readClosed(ctx, batch)
+	}
 
 	for _, r := range batch[1:] {
 		r.done <- true
@@ -563,48 +561,25 @@ func (db *DB) closeGrouped(ctx context.Context, req *closeReq) {
 	next.done <- false
 }
 
-// runWriteBatch writes a batch. Should the transaction fail, each request is
-// written alone, so one cannot fail the rest.
-func (db *DB) runWriteBatch(ctx context.Context, batch []*closeReq) {
-	err := db.writeBatch(ctx, batch)
-	if err == nil || len(batch) == 1 {
-		for _, r := range batch {
-			r.err = err
-		}
-		return
-	}
-	for _, r := range batch {
-		r.err = db.writeBatch(ctx, []*closeReq{r})
-	}
-}
-
-// writeBatch stores closed attempts and adds the published ones to their
-// exams' statistics, in one transaction: a few statements whatever the
-// batch size. r.written reports which were still as read.
+// writeBatch closes the batch's attempts still in progress (r.closed) and
+// adds the published ones to their exams' statistics, in one transaction:
+// a few statements whatever the batch size. An attempt twice in the batch
+// is closed once.
 func (db *DB) writeBatch(ctx context.Context, batch []*closeReq) error {
-	if len(batch) == 0 {
-		return nil
-	}
 	if err := db.prepareHot(ctx); err != nil {
 		return err
 	}
-	// In ID order, so two batches touching one attempt lock alike.
-	closed := slices.Clone(batch)
-	slices.SortFunc(closed, func(x, y *closeReq) int { return strings.Compare(x.a.ID, y.a.ID) })
-	return db.transact(ctx, func(tx *sql.Tx) error {
-		written, err := db.storeClosed(ctx, tx, closed)
+	err := db.transact(ctx, func(tx *sql.Tx) error {
+		for _, r := range batch {
+			r.closed = false
+		}
+		closeAll := db.closeSQLite
+		if db.dialect == Postgres {
+			closeAll = db.closePostgres
+		}
+		stats, err := closeAll(ctx, tx, batch)
 		if err != nil {
 			return err
-		}
-		stats := map[string]*statsDelta{}
-		for _, r := range closed {
-			r.written = written[r.a.ID] // gradeBatch gives each attempt once
-			if r.written && r.a.Status == examhall.AttemptPublished {
-				if stats[r.a.ExamID] == nil {
-					stats[r.a.ExamID] = &statsDelta{}
-				}
-				stats[r.a.ExamID].add(r.a.Score, r.a.Passed)
-			}
 		}
 		// In exam ID order, so concurrent batches lock stats rows alike.
 		for _, examID := range slices.Sorted(maps.Keys(stats)) {
@@ -614,96 +589,143 @@ func (db *DB) writeBatch(ctx context.Context, batch []*closeReq) error {
 		}
 		return nil
 	})
+	if err != nil {
+		for _, r := range batch {
+			r.closed = false // rolled back
+		}
+	}
+	return err
 }
 
-// storeClosed writes closed attempts and reports which it changed: those
-// still in progress (end_time = 0, which only in-progress attempts have)
-// and saved last when they were read. The in-progress test is on end_time
-// rather than status on purpose: with status = 'in_progress' SQLite's
-// planner may scan every in-progress attempt through the partial index
-// attempts_deadline instead of looking the IDs up.
-//
-// SQLite takes one prepared single-row UPDATE per attempt: within the
-// process that is cheaper than a set-based UPDATE, which builds temporary
-// tables and a statement journal. PostgreSQL takes one UPDATE for the
-// batch, as each statement is a round trip.
-func (db *DB) storeClosed(ctx context.Context, tx *sql.Tx, closed []*closeReq) (map[string]bool, error) {
-	written := make(map[string]bool, len(closed))
-	if db.dialect == SQLite {
-		// One statement bound to tx for the batch: binding is not free.
-		var stmt *sql.Stmt
-		if s := db.hotStmt(ctx, tx, qCloseOne); s != nil {
-			stmt = s
-			defer stmt.Close()
+// published gathers the statistics of closed attempts by exam.
+type published map[string]*statsDelta
+
+func (p published) add(examID string, score float64, passed bool) {
+	if p[examID] == nil {
+		p[examID] = &statsDelta{}
+	}
+	p[examID].add(score, passed)
+}
+
+// closeSQLite closes the batch's attempts one prepared statement each:
+// within the process that is cheaper than a set-based UPDATE, which builds
+// temporary tables and a statement journal. It returns what they published.
+func (db *DB) closeSQLite(ctx context.Context, tx *sql.Tx, batch []*closeReq) (published, error) {
+	stmt := db.hotStmt(ctx, tx, qCloseSQLite)
+	if stmt != nil {
+		defer stmt.Close()
+	}
+	var closed []string
+	for _, r := range batch {
+		var res sql.Result
+		var err error
+		if stmt != nil {
+			res, err = stmt.ExecContext(ctx, r.id, ms(r.at))
+		} else {
+			res, err = tx.ExecContext(ctx, qCloseSQLite, r.id, ms(r.at))
 		}
-		for _, r := range closed {
-			a := r.a
-			args := []any{a.ID, ms(a.SavedAt), string(a.Status), ms(a.EndTime),
-				a.UsedSeconds, a.Score, a.Passed, a.Integral, r.marks, r.rowid}
-			var res sql.Result
-			var err error
-			if stmt != nil {
-				res, err = stmt.ExecContext(ctx, args...)
-			} else {
-				res, err = tx.ExecContext(ctx, qCloseOne, args...)
-			}
-			if err != nil {
-				return nil, err
-			}
-			if n, err := res.RowsAffected(); err != nil {
-				return nil, err
-			} else if n == 1 {
-				written[a.ID] = true
-			}
+		if err != nil {
+			return nil, err
 		}
-		return written, nil
+		if n, err := res.RowsAffected(); err != nil {
+			return nil, err
+		} else if n == 1 {
+			r.closed = true
+			closed = append(closed, r.id)
+		}
 	}
-	upd := make([]any, 0, len(closed))
-	for _, r := range closed {
-		a := r.a
-		upd = append(upd, []any{a.ID, ms(a.SavedAt), string(a.Status), ms(a.EndTime), a.UsedSeconds,
-			a.Score, a.Passed, a.Integral, r.marks})
+	if len(closed) == 0 {
+		return nil, nil
 	}
-	arg, err := json.Marshal(upd)
-	if err != nil {
-		return nil, err
-	}
-	rows, err := tx.QueryContext(ctx, qCloseMany, string(arg))
+	rows, err := tx.QueryContext(ctx, `SELECT exam_id, score, passed FROM attempts
+		WHERE id IN (SELECT value FROM json_each($1)) AND status = 'published'`, db.engineListArg(closed))
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
+	p := published{}
 	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
+		var examID string
+		var score float64
+		var passed bool
+		if err := rows.Scan(&examID, &score, &passed); err != nil {
 			return nil, err
 		}
-		written[id] = true
+		p.add(examID, score, passed)
 	}
-	return written, rows.Err()
+	return p, rows.Err()
 }
 
-const (
-	// qCloseOne stores one closed attempt (SQLite). It finds the row by
-	// the rowid read ($10), which skips a descent of the ID index on the
-	// single writer; should a VACUUM have renumbered the rows meanwhile,
-	// id = $1 fails the update and the submit reads again.
-	qCloseOne = `UPDATE attempts SET status = $3, end_time = $4, used_seconds = $5, score = $6,
-		passed = $7, integral = $8, marks = $9
-		WHERE rowid = $10 AND id = $1 AND end_time = 0 AND saved_at = $2`
-	// qCloseMany stores closed attempts given as a JSON array bound to $1
-	// of qCloseOne's first nine parameters each, and returns the IDs it changed
-	// (PostgreSQL).
-	qCloseMany = `UPDATE attempts SET status = v.status, end_time = v.end_time, used_seconds = v.used_seconds,
-			score = v.score, passed = v.passed, integral = v.integral, marks = v.marks
-		FROM (SELECT value ->> 0 AS id, (value ->> 1)::bigint AS saved_at, value ->> 2 AS status,
-				(value ->> 3)::bigint AS end_time, (value ->> 4)::integer AS used_seconds,
-				(value ->> 5)::double precision AS score, (value ->> 6)::boolean AS passed,
-				(value ->> 7)::double precision AS integral, value ->> 8 AS marks
-			FROM jsonb_array_elements($1::jsonb) AS value) AS v
-		WHERE attempts.id = v.id AND attempts.end_time = 0 AND attempts.saved_at = v.saved_at
-		RETURNING attempts.id`
-)
+// readClosed reads the attempts the batch closed (r.row), in one query on a
+// reader (SQLite). Writing them with RETURNING would add a third to the
+// single writer's work, and a query per attempt costs ten times more.
+func (db *DB) readClosed(ctx context.Context, batch []*closeReq) {
+	byID := make(map[string]*closeReq, len(batch))
+	for _, r := range batch {
+		if r.closed {
+			byID[r.id] = r
+		}
+	}
+	if len(byID) == 0 {
+		return
+	}
+	err := func() error {
+		rows, err := db.hotRead(ctx, `SELECT `+attemptColumns+` FROM attempts a
+			WHERE a.id IN (SELECT value FROM json_each($1))`, db.engineListArg(slices.Collect(maps.Keys(byID))))
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var row attemptRow
+			if err := rows.Scan(row.dest()...); err != nil {
+				return err
+			}
+			byID[row.a.ID].row = row
+		}
+		return rows.Err()
+	}()
+	if err != nil {
+		for _, r := range byID {
+			r.err = fmt.Errorf("read the closed attempt: %w", err)
+		}
+	}
+}
+
+// closePostgres closes the batch's attempts in one statement, as each
+// statement is a round trip, and returns what they published. The IDs go
+// in order, so two batches sharing attempts lock them alike.
+func (db *DB) closePostgres(ctx context.Context, tx *sql.Tx, batch []*closeReq) (published, error) {
+	first := make(map[string]*closeReq, len(batch))
+	for _, r := range batch {
+		if first[r.id] == nil {
+			first[r.id] = r
+		}
+	}
+	ids := slices.Sorted(maps.Keys(first))
+	ats := make([]int64, len(ids))
+	for i, id := range ids {
+		ats[i] = ms(first[id].at)
+	}
+	rows, err := tx.QueryContext(ctx, qClosePostgres, ids, ats)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	p := published{}
+	for rows.Next() {
+		var row attemptRow
+		if err := rows.Scan(row.dest()...); err != nil {
+			return nil, err
+		}
+		r := first[row.a.ID]
+		r.row, r.closed = row, true
+		if a := &row.a; a.Status == examhall.AttemptPublished {
+			p.add(a.ExamID, a.Score, a.Passed)
+		}
+	}
+	return p, rows.Err()
+}
 
 // SubmitExpiredAttempts submits every in-progress attempt whose deadline is
 // before now, at its deadline, with the answers saved; it returns how many.
@@ -742,7 +764,7 @@ func (db *DB) SubmitExpiredAttempts(ctx context.Context, now time.Time) (int, er
 		for _, r := range todo {
 			var e *examhall.Error
 			switch {
-			case r.err == nil:
+			case r.closed:
 				n++
 			case !errors.As(r.err, &e):
 				return total + n, fmt.Errorf("submit expired attempts: %w", r.err)

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"math/rand/v2"
 	"sync"
 	"testing"
 	"time"
@@ -617,13 +618,18 @@ func TestCloseBatch(t *testing.T) {
 			if r.err != nil {
 				continue
 			}
-			if r.a.Status != examhall.AttemptPublished || r.a.Score != want[i].score || !r.a.EndTime.Equal(at) {
-				t.Errorf("request %d: status %s score %v end %v, want published %v at %v",
-					i, r.a.Status, r.a.Score, r.a.EndTime, want[i].score, at)
+			a, err := db.FindAttemptByID(ctx, r.id)
+			if err != nil {
+				t.Fatal(err)
 			}
-			stored, err := db.FindAttemptByID(ctx, r.id)
-			if err != nil || stored.Status != examhall.AttemptPublished || stored.Score != want[i].score {
-				t.Errorf("request %d stored as %+v, %v", i, stored, err)
+			if a.Status != examhall.AttemptPublished || a.Score != want[i].score || !a.EndTime.Equal(at) ||
+				a.UsedSeconds != 120 || len(a.Marks) != 1 || len(a.Answers) != 1 {
+				t.Errorf("request %d: %+v, want published with %v at %v", i, a, want[i].score, at)
+			}
+			if db.dialect == Postgres {
+				if returned, err := r.row.attempt(); err != nil || !cmp.Equal(returned, a) {
+					t.Errorf("request %d: returned %+v, %v; stored %+v", i, returned, err, a)
+				}
 			}
 		}
 		stats, err := db.FindExamStats(ctx, []string{x.ID, y.ID})
@@ -639,41 +645,162 @@ func TestCloseBatch(t *testing.T) {
 	})
 }
 
-func TestSubmitSeesLateSave(t *testing.T) {
+// TestSaveGrades: saves grade an attempt, the result stays hidden until it
+// is submitted, and the submit takes the last save's grading.
+func TestSaveGrades(t *testing.T) {
 	testDBs(t, func(t *testing.T, db *DB) {
 		ctx := context.Background()
-		exam := engineMustExam(t, db)
-		engineMustPaper(t, db, exam.ID, engineSingle("q1", 100, 0))
+		exam := engineMustExam(t, db, func(e *examhall.Exam) { e.PassScore, e.IntegralRate = 50, 0.5 })
+		engineMustPaper(t, db, exam.ID, engineSingle("q1", 60, 0), engineSingle("q2", 40, 1))
 		a, err := db.StartAttempt(ctx, exam.ID, engineMustUser(t, db, ""), engineT0)
 		if err != nil {
 			t.Fatal(err)
 		}
-		save := func(choice int) {
+		stored := func() (score float64, marks string) {
 			t.Helper()
-			// Twice within one millisecond: saved_at must still move.
-			if _, err := db.SaveAnswers(ctx, a.ID, []examhall.Answer{{QuestionID: "q1", Choices: []int{choice}}}, engineT0); err != nil {
+			if err := db.r.QueryRowContext(ctx, `SELECT score, marks FROM attempts WHERE id = $1`, a.ID).Scan(&score, &marks); err != nil {
+				t.Fatal(err)
+			}
+			return score, marks
+		}
+		if score, marks := stored(); score != 0 || marks != `{"q1":0,"q2":0}` {
+			t.Errorf("started: stored %v %s, want 0 with a zero mark each", score, marks)
+		}
+		for _, ans := range []examhall.Answer{{QuestionID: "q1", Choices: []int{0}}, {QuestionID: "q2", Choices: []int{0}}} {
+			if _, err := db.SaveAnswers(ctx, a.ID, []examhall.Answer{ans}, engineT0); err != nil {
 				t.Fatal(err)
 			}
 		}
-		save(1)
-		// A submit grades what it read; a save lands before its write.
-		r := &closeReq{id: a.ID, at: engineT0.Add(time.Minute)}
-		if graded, err := db.gradeBatch(ctx, []*closeReq{r}); err != nil || len(graded) != 1 {
-			t.Fatal(graded, err, r.err)
+		if score, marks := stored(); score != 60 || marks != `{"q1":60,"q2":0}` {
+			t.Errorf("saved: stored %v %s, want 60", score, marks)
 		}
-		save(0)
-		if err := db.writeBatch(ctx, []*closeReq{r}); err != nil {
-			t.Fatal(err)
-		}
-		if r.written {
-			t.Fatal("a submit graded before the last save was written")
-		}
-		got, err := db.SubmitAttempt(ctx, a.ID, engineT0.Add(time.Minute))
+		got, err := db.FindAttemptByID(ctx, a.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got.Score != 100 {
-			t.Errorf("score = %v, want 100 (the last save)", got.Score)
+		if got.Score != 0 || got.Marks != nil || got.Passed || got.Integral != 0 {
+			t.Errorf("in progress shows a result: %+v", got)
+		}
+		if _, err := db.UpdateExam(ctx, exam.ID, examhall.ExamUpdate{PartialCredit: new(true)}); examhall.ErrorCode(err) != examhall.ECONFLICT {
+			t.Errorf("changing partialCredit of an exam with attempts: %v, want ECONFLICT", err)
+		}
+		// The pass score and integral rate apply when it is handed in.
+		if _, err := db.UpdateExam(ctx, exam.ID, examhall.ExamUpdate{PassScore: new(70.0), IntegralRate: new(0.25)}); err != nil {
+			t.Fatal(err)
+		}
+		got, err = db.SubmitAttempt(ctx, a.ID, engineT0.Add(90*time.Second))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Status != examhall.AttemptPublished || got.Score != 60 || got.Passed || got.Integral != 15 ||
+			got.UsedSeconds != 90 || got.Marks["q1"] != 60 || len(got.Answers) != 2 {
+			t.Errorf("submitted: %+v, want published, 60, failed, integral 15, 90 s", got)
+		}
+		if _, err := db.SaveAnswers(ctx, a.ID, nil, engineT0.Add(2*time.Minute)); examhall.ErrorCode(err) != examhall.ECONFLICT {
+			t.Errorf("save after submit: %v, want ECONFLICT", err)
+		}
+	})
+}
+
+// TestCloseIntegral: the integral that closing computes in SQL is
+// examhall.Exam.Integral's, also for scores whose product with the rate
+// lies next to a rounding tie.
+func TestCloseIntegral(t *testing.T) {
+	testDBs(t, func(t *testing.T, db *DB) {
+		ctx := context.Background()
+		now := engineT0.Add(30 * time.Minute)
+		rng := rand.New(rand.NewPCG(1, 2))
+		for _, rate := range []float64{0.1, 0.15, 0.3, 0.7, 1.1, 3} {
+			ids := engineInProgress(t, db, 300, now)
+			scores := make(map[string]float64, len(ids))
+			for i, id := range ids {
+				// Two decimals, as Round2 keeps. With rate 0.1, 0.25 is a tie
+				// (to even would give 2), 0.35 and 1.45 lie just under one
+				// (rounding 15 digits, as a cast to numeric does, would go up).
+				score := float64(rng.IntN(10000)) / 100
+				if fixed := []float64{0.25, 0.35, 1.45, 72.45, 0.05, 99.99, 0, 100}; i < len(fixed) {
+					score = fixed[i]
+				}
+				scores[id] = score
+				if _, err := db.w.ExecContext(ctx, `UPDATE attempts SET score = $2 WHERE id = $1`, id, score); err != nil {
+					t.Fatal(err)
+				}
+			}
+			var examID string
+			if err := db.r.QueryRowContext(ctx, `SELECT exam_id FROM attempts WHERE id = $1`, ids[0]).Scan(&examID); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.UpdateExam(ctx, examID, examhall.ExamUpdate{IntegralRate: new(rate)}); err != nil {
+				t.Fatal(err)
+			}
+			e := examhall.Exam{IntegralRate: rate}
+			batch := make([]*closeReq, len(ids))
+			for i, id := range ids {
+				batch[i] = &closeReq{id: id, at: now}
+			}
+			db.closeBatch(ctx, batch)
+			for _, r := range batch {
+				if r.err != nil {
+					t.Fatal(r.err)
+				}
+				a, err := db.FindAttemptByID(ctx, r.id)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got, want := a.Integral, e.Integral(scores[r.id]); got != want {
+					t.Errorf("rate %v, score %v: integral %v, want %v", rate, scores[r.id], got, want)
+				}
+			}
+		}
+	})
+}
+
+// TestGradeInProgress: migration 3 grades attempts saved before attempts
+// kept their grading.
+func TestGradeInProgress(t *testing.T) {
+	testDBs(t, func(t *testing.T, db *DB) {
+		ctx := context.Background()
+		plain, marked := engineMustExam(t, db), engineMustExam(t, db)
+		engineMustPaper(t, db, plain.ID, engineSingle("q1", 100, 0))
+		engineMustPaper(t, db, marked.ID, engineSingle("q1", 40, 0), &examhall.Question{
+			ID: "s1", Type: examhall.QuestionShort, Stem: "Why?", Score: 60})
+		var ids []string
+		for _, examID := range []string{plain.ID, marked.ID} {
+			a, err := db.StartAttempt(ctx, examID, engineMustUser(t, db, ""), engineT0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.SaveAnswers(ctx, a.ID, []examhall.Answer{{QuestionID: "q1", Choices: []int{0}}}, engineT0); err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, a.ID)
+		}
+		// As stored before migration 2.
+		if _, err := db.w.ExecContext(ctx, `UPDATE attempts SET marks = '{}', score = 0, needs_marking = FALSE`); err != nil {
+			t.Fatal(err)
+		}
+		tx, err := db.w.BeginTx(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := gradeInProgress(ctx, tx); err != nil {
+			tx.Rollback()
+			t.Fatal(err)
+		}
+		if err := tx.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		for i, want := range []struct {
+			status examhall.AttemptStatus
+			score  float64
+		}{{examhall.AttemptPublished, 100}, {examhall.AttemptMarking, 40}} {
+			a, err := db.SubmitAttempt(ctx, ids[i], engineT0.Add(time.Minute))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if a.Status != want.status || a.Score != want.score {
+				t.Errorf("attempt %d: %s %v, want %s %v", i, a.Status, a.Score, want.status, want.score)
+			}
 		}
 	})
 }

@@ -304,7 +304,8 @@ func (db *DB) setAudience(ctx context.Context, tx *sql.Tx, examID string, deptID
 
 // UpdateExam applies upd, validates the result and stores it. ENOTFOUND;
 // EINVALID for an invalid result or unknown audience members; ECONFLICT when
-// PaperScore is set for an exam that has a paper (its questions decide it).
+// PaperScore is set for an exam that has a paper (its questions decide it),
+// or PartialCredit changes once the exam has attempts (like its paper).
 func (db *DB) UpdateExam(ctx context.Context, id string, upd examhall.ExamUpdate) (*examhall.Exam, error) {
 	var e *examhall.Exam
 	err := db.transact(ctx, func(tx *sql.Tx) error {
@@ -322,6 +323,16 @@ func (db *DB) UpdateExam(ctx context.Context, id string, upd examhall.ExamUpdate
 			}
 			if hasPaper {
 				return examhall.Errorf(examhall.ECONFLICT, "the exam has a paper: its paperScore is the sum of the question scores")
+			}
+		}
+		if upd.PartialCredit != nil && *upd.PartialCredit != e.PartialCredit {
+			// Attempts are graded as they are saved (see gradeSaved).
+			var started bool
+			if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM attempts WHERE exam_id = $1)`, id).Scan(&started); err != nil {
+				return err
+			}
+			if started {
+				return examhall.Errorf(examhall.ECONFLICT, "the exam has attempts: its partialCredit can no longer change")
 			}
 		}
 		audience := applyExamUpdate(e, upd)

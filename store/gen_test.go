@@ -330,6 +330,10 @@ func engineInProgress(b testing.TB, db *DB, n int, now time.Time) []string {
 	if err != nil {
 		b.Fatal(err)
 	}
+	g, err := gradeSaved(exam, newPaper(qs), answers) // as the last save did
+	if err != nil {
+		b.Fatal(err)
+	}
 	users := make([]string, n)
 	ids := make([]string, n)
 	for i := range users {
@@ -348,10 +352,10 @@ func engineInProgress(b testing.TB, db *DB, n int, now time.Time) []string {
 	}
 	begin := now.Add(-10 * time.Minute)
 	err = db.genInsert(ctx, "attempts", []string{"id", "exam_id", "user_id", "seq", "status", "begin_time",
-		"deadline", "seed", "answers", "saved_at"}, func(yield func([]any) bool) {
+		"deadline", "seed", "answers", "saved_at", "marks", "score", "needs_marking"}, func(yield func([]any) bool) {
 		for i, id := range ids {
 			if !yield([]any{id, exam.ID, users[i], 1, "in_progress", ms(begin), ms(begin.Add(time.Hour)),
-				int64(i), string(body), ms(now)}) {
+				int64(i), string(body), ms(now), g.marks, g.score, g.needsMarking}) {
 				return
 			}
 		}

@@ -55,10 +55,7 @@ func newPaper(qs []*examhall.Question) *paper {
 // a cached paper is right in every process sharing the database. A miss reads
 // through q, normally the caller's transaction.
 func (db *DB) attemptPaper(ctx context.Context, q querier, examID string) (*paper, error) {
-	st := &db.engine
-	st.mu.Lock()
-	p, gen := st.papers[examID], st.gen
-	st.mu.Unlock()
+	p, gen := db.cachedPaper(examID)
 	if p != nil {
 		return p, nil
 	}
@@ -67,15 +64,32 @@ func (db *DB) attemptPaper(ctx context.Context, q querier, examID string) (*pape
 		return nil, err
 	}
 	p = newPaper(qs)
-	st.mu.Lock()
-	if st.gen == gen {
-		if st.papers == nil || len(st.papers) >= maxCachedPapers {
-			st.papers = make(map[string]*paper)
-		}
-		st.papers[examID] = p
-	}
-	st.mu.Unlock()
+	db.cachePaper(examID, p, gen)
 	return p, nil
+}
+
+// cachedPaper returns the exam's cached paper, or nil, and the cache
+// generation to give cachePaper.
+func (db *DB) cachedPaper(examID string) (*paper, int64) {
+	st := &db.engine
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return st.papers[examID], st.gen
+}
+
+// cachePaper caches the paper of an exam that has attempts, unless the
+// cache was invalidated since gen.
+func (db *DB) cachePaper(examID string, p *paper, gen int64) {
+	st := &db.engine
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.gen != gen {
+		return
+	}
+	if st.papers == nil || len(st.papers) >= maxCachedPapers {
+		st.papers = make(map[string]*paper)
+	}
+	st.papers[examID] = p
 }
 
 // forgetPaper drops an exam's cached paper.

@@ -8,10 +8,8 @@ package store
 import (
 	"context"
 	"database/sql"
-	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -21,16 +19,11 @@ import (
 
 	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
-	"github.com/pressly/goose/v3"
-	"github.com/pressly/goose/v3/lock"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"examhall"
 )
-
-//go:embed migrations
-var migrations embed.FS
 
 // Dialect names the SQL database behind a DB.
 type Dialect string
@@ -137,38 +130,6 @@ func (db *DB) Close() error {
 		}
 	}
 	return err
-}
-
-// Migrate applies pending migrations, each in its own transaction. On
-// PostgreSQL it holds an advisory lock meanwhile, so replicas starting
-// together do not race.
-func (db *DB) Migrate(ctx context.Context) error {
-	fsys, err := fs.Sub(migrations, "migrations/"+string(db.dialect))
-	if err != nil {
-		return err
-	}
-	dialect := goose.DialectSQLite3
-	var opts []goose.ProviderOption
-	if db.dialect == Postgres {
-		dialect = goose.DialectPostgres
-		locker, err := lock.NewPostgresSessionLocker()
-		if err != nil {
-			return err
-		}
-		opts = append(opts, goose.WithSessionLocker(locker))
-	}
-	p, err := goose.NewProvider(dialect, db.w, fsys, opts...)
-	if err != nil {
-		return fmt.Errorf("migrate: %w", err)
-	}
-	if _, err := p.Up(ctx); err != nil {
-		return fmt.Errorf("migrate: %w", err)
-	}
-	if db.dialect == SQLite {
-		// The readers may have cached the old schema; a no-op query refreshes it.
-		_, _ = db.r.ExecContext(ctx, "SELECT 1")
-	}
-	return nil
 }
 
 // transact runs fn in a write transaction, committing when it returns nil and
