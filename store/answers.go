@@ -11,35 +11,49 @@ import (
 	"examhall"
 )
 
-// decodeAnswers decodes an attempt's stored answers; nil for none.
+// decodeAnswers decodes an attempt's stored answers; nil for none. The
+// fast path takes the shape jsonObject writes: plain strings and integers,
+// the Answer fields spelled as their tags, each at most once.
+func decodeAnswers(b []byte) (map[string]examhall.Answer, error) {
+	return decodeObject(b, []byte(`"questionId"`), (*jsonScanner).answer)
+}
+
+// decodeMarks decodes an attempt's stored marks; nil for none. The fast
+// path takes the shape encodeMarks writes (see jsonScanner.float).
+func decodeMarks(b []byte) (map[string]float64, error) {
+	return decodeObject(b, []byte{':'}, func(s *jsonScanner, _ string) (float64, bool) { return s.float() })
+}
+
+// decodeObject decodes a stored JSON object of answers or marks; nil for
+// none.
 //
-// Every save and submit decodes all answers of the attempt, and
-// encoding/json's reflection made that the largest part of their CPU. So the shape
-// jsonObject writes — plain strings and integers, the Answer fields spelled
-// as their tags, each at most once — is parsed by hand, and anything else
+// Every save and submit decodes all answers and marks of the attempt, and
+// encoding/json's reflection made that the largest part of their CPU. So
+// the shapes the store writes are parsed by hand — value reads one V, and
+// each occurrence of perEntry in b sizes the map — and anything else
 // (escapes, nulls, other spellings, errors) goes to encoding/json: the
 // result is always what encoding/json would return.
-func decodeAnswers(b []byte) (map[string]examhall.Answer, error) {
+func decodeObject[V any](b, perEntry []byte, value func(s *jsonScanner, key string) (V, bool)) (map[string]V, error) {
 	if len(b) == 0 || string(b) == "{}" {
 		return nil, nil
 	}
-	if m, ok := parseAnswers(b); ok {
+	if m, ok := parseObject(b, perEntry, value); ok {
 		return m, nil
 	}
-	var m map[string]examhall.Answer
+	var m map[string]V
 	if err := json.Unmarshal(b, &m); err != nil {
 		return nil, err
 	}
 	return m, nil
 }
 
-// parseAnswers is decodeAnswers' fast path; false means "ask encoding/json".
-func parseAnswers(b []byte) (map[string]examhall.Answer, bool) {
+// parseObject is decodeObject's fast path; false means "ask encoding/json".
+func parseObject[V any](b, perEntry []byte, value func(s *jsonScanner, key string) (V, bool)) (map[string]V, bool) {
 	s := jsonScanner{b: b}
 	if !s.next('{') {
 		return nil, false
 	}
-	m := make(map[string]examhall.Answer, bytes.Count(b, []byte(`"questionId"`)))
+	m := make(map[string]V, bytes.Count(b, perEntry))
 	if s.next('}') {
 		return m, s.end()
 	}
@@ -48,11 +62,11 @@ func parseAnswers(b []byte) (map[string]examhall.Answer, bool) {
 		if !ok || !s.next(':') {
 			return nil, false
 		}
-		a, ok := s.answer(key)
+		v, ok := value(&s, key)
 		if !ok {
 			return nil, false
 		}
-		m[key] = a // a repeated key: the last wins, as in encoding/json
+		m[key] = v // a repeated key: the last wins, as in encoding/json
 		if s.next(',') {
 			continue
 		}
@@ -63,7 +77,7 @@ func parseAnswers(b []byte) (map[string]examhall.Answer, bool) {
 	}
 }
 
-// jsonScanner reads the JSON subset parseAnswers accepts.
+// jsonScanner reads the JSON subset parseObject accepts.
 type jsonScanner struct {
 	b []byte
 	i int
@@ -266,53 +280,6 @@ func (s *jsonScanner) strs() ([]string, bool) {
 			continue
 		}
 		return out, s.next(']')
-	}
-}
-
-// decodeMarks decodes an attempt's stored marks; nil for none. Like
-// decodeAnswers, it parses the shape encodeMarks writes by hand (every
-// submit returns its marks) and leaves anything else to encoding/json.
-func decodeMarks(b []byte) (map[string]float64, error) {
-	if len(b) == 0 || string(b) == "{}" {
-		return nil, nil
-	}
-	if m, ok := parseMarks(b); ok {
-		return m, nil
-	}
-	var m map[string]float64
-	if err := json.Unmarshal(b, &m); err != nil {
-		return nil, err
-	}
-	return m, nil
-}
-
-// parseMarks is decodeMarks' fast path; false means "ask encoding/json".
-func parseMarks(b []byte) (map[string]float64, bool) {
-	s := jsonScanner{b: b}
-	if !s.next('{') {
-		return nil, false
-	}
-	m := make(map[string]float64, bytes.Count(b, []byte{':'}))
-	if s.next('}') {
-		return m, s.end()
-	}
-	for {
-		key, ok := s.str()
-		if !ok || !s.next(':') {
-			return nil, false
-		}
-		v, ok := s.float()
-		if !ok {
-			return nil, false
-		}
-		m[key] = v // a repeated key: the last wins, as in encoding/json
-		if s.next(',') {
-			continue
-		}
-		if s.next('}') {
-			return m, s.end()
-		}
-		return nil, false
 	}
 }
 
