@@ -391,14 +391,19 @@ const qClose = `UPDATE attempts AS a
 
 var (
 	// qCloseSQLite closes attempt $1 at $2.
-	qCloseSQLite = strings.NewReplacer("{end}", "max(a.begin_time, min(a.deadline, $2))",
-		"{y}", "(a.score * e.integral_rate * 100)", "{from}", "", "{id}", "a.id = $1").Replace(qClose)
+	qCloseSQLite = closeQuery("max(a.begin_time, min(a.deadline, $2))", "", "a.id = $1")
 	// qClosePostgres closes the attempts $1 (text[]) at $2 (bigint[]) and
 	// returns them.
-	qClosePostgres = strings.NewReplacer("{end}", "GREATEST(a.begin_time, LEAST(a.deadline, v.at))",
-		"{y}", "(a.score * e.integral_rate * 100)", "{from}", ", unnest($1::text[], $2::bigint[]) AS v (id, at)",
-		"{id}", "a.id = v.id").Replace(qClose) + " RETURNING " + attemptColumns
+	qClosePostgres = closeQuery("GREATEST(a.begin_time, LEAST(a.deadline, v.at))",
+		", unnest($1::text[], $2::bigint[]) AS v (id, at)", "a.id = v.id") + " RETURNING " + attemptColumns
 )
+
+// closeQuery fills in qClose for a dialect: the end time, more FROM items,
+// the attempts' condition.
+func closeQuery(end, from, id string) string {
+	return strings.NewReplacer("{end}", end, "{from}", from, "{id}", id,
+		"{y}", "(a.score * e.integral_rate * 100)").Replace(qClose)
+}
 
 // closeReq is one attempt to close: a candidate's submit or the reaper's.
 type closeReq struct {
