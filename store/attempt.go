@@ -9,6 +9,7 @@ import (
 	"maps"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -501,10 +502,15 @@ func (db *DB) existingAttempts(ctx context.Context, ids []string) (map[string]bo
 // for 200 commits in turn; one transaction for all of them costs little more
 // than one. PostgreSQL gains too: one update, one statistics update and one
 // commit per batch instead of four round trips per submit.
+//
+// One batch is written at a time. SQLite has one writer; on PostgreSQL two
+// batches of one exam would queue for its statistics row, and each would
+// hold a backend for most of a burst's work, which on a small machine is
+// slower than one batch of all of it.
 type closeQueue struct {
 	mu      sync.Mutex
-	pending []*closeReq // waiting for a leader
-	leaders int
+	pending []*closeReq // waiting for the leader
+	leading bool        // a batch is being written
 
 	batches, items atomic.Int64 // for benchmarks: the mean batch size
 }
@@ -512,23 +518,24 @@ type closeQueue struct {
 const (
 	// maxCloseBatch bounds one batch.
 	maxCloseBatch = 256
-	// maxCloseLeaders batches run at once, so one is prepared while the
-	// other commits.
-	maxCloseLeaders = 2
+	// maxGatherRounds bounds the leader's yields in gather.
+	maxGatherRounds = 8
 )
 
-// closeGrouped closes req in a batch. A caller finding fewer than
-// maxCloseLeaders batches running leads one: it closes its own request with
-// those waiting (up to maxCloseBatch), answers them, and hands the lead to
-// the oldest request still waiting. No goroutine lives beyond the calls.
-// Each waiting request gets one message: done, or lead.
+// closeGrouped closes req in a batch. A caller finding no batch being
+// written leads one: it lets the submits arriving with its own queue first
+// (gather), closes them together (up to maxCloseBatch), hands the lead to the
+// oldest request still waiting, and only then reads (SQLite) and answers its
+// batch, so that the next batch is written meanwhile. No goroutine lives
+// beyond the calls. Each waiting request gets one message: done, or lead.
 func (db *DB) closeGrouped(ctx context.Context, req *closeReq) {
 	q := &db.engine.closeQ
 	req.done = make(chan bool, 1)
 	q.mu.Lock()
-	if q.leaders < maxCloseLeaders {
-		q.leaders++
+	if !q.leading {
+		q.leading = true
 		q.mu.Unlock()
+		q.gather()
 	} else {
 		q.pending = append(q.pending, req)
 		q.mu.Unlock()
@@ -547,16 +554,40 @@ func (db *DB) closeGrouped(ctx context.Context, req *closeReq) {
 	// A caller giving up must not fail the others' submits.
 	ctx = context.WithoutCancel(ctx)
 	db.closeBatch(ctx, batch)
+	q.handOver()
 	if db.dialect == SQLite {
 		db.readClosed(ctx, batch)
 	}
-
 	for _, r := range batch[1:] {
 		r.done <- true
 	}
+}
+
+// gather lets the submits that became ready to run with the leader's (200
+// candidates handing in as an exam ends) join its queue before it takes
+// its batch: it yields the processor as long as that makes the queue grow.
+// Otherwise the first submit of a burst would be written alone, and all
+// the others after it. Without a burst, one yield returns at once.
+func (q *closeQueue) gather() {
+	waiting := func() int {
+		q.mu.Lock()
+		defer q.mu.Unlock()
+		return len(q.pending)
+	}
+	for range maxGatherRounds {
+		n := waiting()
+		runtime.Gosched()
+		if waiting() == n {
+			return
+		}
+	}
+}
+
+// handOver passes the lead to the oldest request waiting, if any.
+func (q *closeQueue) handOver() {
 	q.mu.Lock()
 	if len(q.pending) == 0 {
-		q.leaders--
+		q.leading = false
 		q.mu.Unlock()
 		return
 	}
