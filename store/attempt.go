@@ -525,9 +525,9 @@ const (
 // closeGrouped closes req in a batch. A caller finding no batch being
 // written leads one: it lets the submits arriving with its own queue first
 // (gather), closes them together (up to maxCloseBatch), hands the lead to the
-// oldest request still waiting, and only then reads (SQLite) and answers its
-// batch, so that the next batch is written meanwhile. No goroutine lives
-// beyond the calls. Each waiting request gets one message: done, or lead.
+// oldest request still waiting, and only then answers its batch, so that
+// the next batch is written meanwhile. No goroutine lives beyond the calls.
+// Each waiting request gets one message: done, or lead.
 func (db *DB) closeGrouped(ctx context.Context, req *closeReq) {
 	q := &db.engine.closeQ
 	req.done = make(chan bool, 1)
@@ -555,9 +555,6 @@ func (db *DB) closeGrouped(ctx context.Context, req *closeReq) {
 	ctx = context.WithoutCancel(ctx)
 	db.closeBatch(ctx, batch)
 	q.handOver()
-	if db.dialect == SQLite {
-		db.readClosed(ctx, batch)
-	}
 	for _, r := range batch[1:] {
 		r.done <- true
 	}
@@ -645,13 +642,14 @@ func (p published) add(examID string, score float64, passed bool) {
 
 // closeSQLite closes the batch's attempts one prepared statement each:
 // within the process that is cheaper than a set-based UPDATE, which builds
-// temporary tables and a statement journal. It returns what they published.
+// temporary tables and a statement journal. Then it reads them back (r.row)
+// and returns what they published.
 func (db *DB) closeSQLite(ctx context.Context, tx *sql.Tx, batch []*closeReq) (published, error) {
 	stmt := db.hotStmt(ctx, tx, qCloseSQLite)
 	if stmt != nil {
 		defer stmt.Close()
 	}
-	var closed []string
+	closed := make(map[string]*closeReq, len(batch))
 	for _, r := range batch {
 		var res sql.Result
 		var err error
@@ -667,65 +665,22 @@ func (db *DB) closeSQLite(ctx context.Context, tx *sql.Tx, batch []*closeReq) (p
 			return nil, err
 		} else if n == 1 {
 			r.closed = true
-			closed = append(closed, r.id)
+			closed[r.id] = r
 		}
 	}
 	if len(closed) == 0 {
 		return nil, nil
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT exam_id, score, passed FROM attempts
-		WHERE id IN (SELECT value FROM json_each($1)) AND status = 'published'`, db.engineListArg(closed))
+	// Read back on the writer, whose cache holds the pages just written: a
+	// reader's cache starts empty after every write (WAL), so reading them
+	// there costs twice as much, after the commit, while the candidates wait.
+	rows, err := tx.QueryContext(ctx, `SELECT `+attemptColumns+` FROM attempts a
+		WHERE a.id IN (SELECT value FROM json_each($1))`, db.engineListArg(slices.Collect(maps.Keys(closed))))
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	p := published{}
-	for rows.Next() {
-		var examID string
-		var score float64
-		var passed bool
-		if err := rows.Scan(&examID, &score, &passed); err != nil {
-			return nil, err
-		}
-		p.add(examID, score, passed)
-	}
-	return p, rows.Err()
-}
-
-// readClosed reads the attempts the batch closed (r.row), in one query on a
-// reader (SQLite). Writing them with RETURNING would add a third to the
-// single writer's work, and a query per attempt costs ten times more.
-func (db *DB) readClosed(ctx context.Context, batch []*closeReq) {
-	byID := make(map[string]*closeReq, len(batch))
-	for _, r := range batch {
-		if r.closed {
-			byID[r.id] = r
-		}
-	}
-	if len(byID) == 0 {
-		return
-	}
-	err := func() error {
-		rows, err := db.hotRead(ctx, `SELECT `+attemptColumns+` FROM attempts a
-			WHERE a.id IN (SELECT value FROM json_each($1))`, db.engineListArg(slices.Collect(maps.Keys(byID))))
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var row attemptRow
-			if err := rows.Scan(row.dest()...); err != nil {
-				return err
-			}
-			byID[row.a.ID].row = row
-		}
-		return rows.Err()
-	}()
-	if err != nil {
-		for _, r := range byID {
-			r.err = fmt.Errorf("read the closed attempt: %w", err)
-		}
-	}
+	return scanClosed(rows, closed)
 }
 
 // closePostgres closes the batch's attempts in one statement, as each
@@ -748,13 +703,19 @@ func (db *DB) closePostgres(ctx context.Context, tx *sql.Tx, batch []*closeReq) 
 		return nil, err
 	}
 	defer rows.Close()
+	return scanClosed(rows, first)
+}
+
+// scanClosed scans the closed attempts into their requests (r.row,
+// r.closed) and returns what they published.
+func scanClosed(rows *sql.Rows, byID map[string]*closeReq) (published, error) {
 	p := published{}
 	for rows.Next() {
 		var row attemptRow
 		if err := rows.Scan(row.dest()...); err != nil {
 			return nil, err
 		}
-		r := first[row.a.ID]
+		r := byID[row.a.ID]
 		r.row, r.closed = row, true
 		if a := &row.a; a.Status == examhall.AttemptPublished {
 			p.add(a.ExamID, a.Score, a.Passed)
