@@ -236,6 +236,8 @@ type ExamService interface {
 	SetOverride(ctx context.Context, o *Override) error
 	// FindOverride returns ENOTFOUND when the candidate has none.
 	FindOverride(ctx context.Context, examID, userID string) (*Override, error)
+	// FindOverrides lists the exam's overrides by user ID (empty when none).
+	FindOverrides(ctx context.Context, examID string) ([]*Override, error)
 	// DeleteOverride removes it; ENOTFOUND when there was none.
 	DeleteOverride(ctx context.Context, examID, userID string) error
 	// FindUserExams lists the published exams the user may take now or later:

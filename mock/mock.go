@@ -405,6 +405,7 @@ type ExamService struct {
 	FindPaperFn      func(ctx context.Context, examID string) ([]*examhall.Question, error)
 	SetOverrideFn    func(ctx context.Context, o *examhall.Override) error
 	FindOverrideFn   func(ctx context.Context, examID, userID string) (*examhall.Override, error)
+	FindOverridesFn  func(ctx context.Context, examID string) ([]*examhall.Override, error)
 	DeleteOverrideFn func(ctx context.Context, examID, userID string) error
 	FindUserExamsFn  func(ctx context.Context, userID string, now time.Time, offset, limit int) ([]*examhall.UserExam, int, error)
 }
@@ -481,6 +482,14 @@ func (m *ExamService) FindOverride(ctx context.Context, examID, userID string) (
 		panic("mock: unexpected call to ExamService.FindOverride")
 	}
 	return m.FindOverrideFn(ctx, examID, userID)
+}
+
+// FindOverrides calls FindOverridesFn.
+func (m *ExamService) FindOverrides(ctx context.Context, examID string) ([]*examhall.Override, error) {
+	if m.FindOverridesFn == nil {
+		panic("mock: unexpected call to ExamService.FindOverrides")
+	}
+	return m.FindOverridesFn(ctx, examID)
 }
 
 // DeleteOverride calls DeleteOverrideFn.

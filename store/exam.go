@@ -478,6 +478,28 @@ func (db *DB) FindOverride(ctx context.Context, examID, userID string) (*examhal
 	return o, nil
 }
 
+// FindOverrides lists the exam's overrides by user ID.
+func (db *DB) FindOverrides(ctx context.Context, examID string) ([]*examhall.Override, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT `+overrideColumns+` FROM exam_overrides o
+		WHERE o.exam_id = $1 ORDER BY o.user_id`, examID)
+	if err != nil {
+		return nil, fmt.Errorf("find overrides: %w", err)
+	}
+	defer rows.Close()
+	var list []*examhall.Override
+	for rows.Next() {
+		var r overrideRow
+		if err := rows.Scan(r.dest()...); err != nil {
+			return nil, fmt.Errorf("find overrides: %w", err)
+		}
+		list = append(list, r.override())
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("find overrides: %w", err)
+	}
+	return list, nil
+}
+
 // DeleteOverride removes the candidate's override; ENOTFOUND when none.
 func (db *DB) DeleteOverride(ctx context.Context, examID, userID string) error {
 	err := db.transact(ctx, func(tx *sql.Tx) error {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -370,6 +371,29 @@ func TestOverrides(t *testing.T) {
 		got, _ = db.FindOverride(ctx, e.ID, user)
 		if diff := cmp.Diff(o2, got); diff != "" {
 			t.Errorf("replaced override mismatch (-want +got):\n%s", diff)
+		}
+
+		// Listed by user, only the exam's own.
+		other := engineMustUser(t, db, "")
+		o3 := &examhall.Override{ExamID: e.ID, UserID: other, ExtraMinutes: 5}
+		if err := db.SetOverride(ctx, o3); err != nil {
+			t.Fatal(err)
+		}
+		e2 := engineMustExam(t, db)
+		if err := db.SetOverride(ctx, &examhall.Override{ExamID: e2.ID, UserID: user, ExtraAttempts: 2}); err != nil {
+			t.Fatal(err)
+		}
+		want := []*examhall.Override{o2, o3}
+		slices.SortFunc(want, func(a, b *examhall.Override) int { return strings.Compare(a.UserID, b.UserID) })
+		list, err := db.FindOverrides(ctx, e.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(want, list); diff != "" {
+			t.Errorf("FindOverrides mismatch (-want +got):\n%s", diff)
+		}
+		if list, err := db.FindOverrides(ctx, "nope"); err != nil || len(list) != 0 {
+			t.Errorf("FindOverrides(unknown exam) = %v, %v; want none", list, err)
 		}
 
 		early := engineT0.Add(-time.Hour)

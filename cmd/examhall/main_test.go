@@ -285,6 +285,35 @@ func TestEndToEnd(t *testing.T) {
 				t.Errorf("submit = %d %v, want published with score 0", code, out)
 			}
 		})
+		t.Run("overrides through /api/v1", func(t *testing.T) {
+			var admin demo.Login
+			for _, l := range res.Logins {
+				if l.Role == examhall.RoleAdmin {
+					admin = l
+				}
+			}
+			_, out := call(t, m, "POST", "/api/v1/login", "", map[string]string{"account": admin.Account, "password": admin.Password})
+			tok, _ := out["token"].(string)
+			if tok == "" {
+				t.Fatalf("admin login = %v", out)
+			}
+			bearer := "Bearer " + tok
+			path := "/api/v1/exams/" + res.ExamID + "/overrides"
+			if code, out := call(t, m, "PUT", path+"/"+self, bearer, map[string]any{"extraMinutes": 20}); code != 200 {
+				t.Fatalf("set override = %d %v", code, out)
+			}
+			code, out := call(t, m, "GET", path, bearer, nil)
+			items, _ := out["items"].([]any)
+			var mine map[string]any
+			for _, it := range items {
+				if o := it.(map[string]any); o["userId"] == self {
+					mine = o
+				}
+			}
+			if code != 200 || mine == nil || mine["extraMinutes"] != float64(20) || out["total"] != float64(len(items)) {
+				t.Errorf("list overrides = %d %v, want %s with 20 extra minutes", code, out, self)
+			}
+		})
 		t.Run("open API", func(t *testing.T) {
 			_, out := call(t, m, "GET", "/api/v5/token.ashx?appid="+res.AppID+"&secret="+res.AppSecret, "", nil)
 			token, _ := out["token"].(string)

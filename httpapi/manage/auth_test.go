@@ -48,6 +48,7 @@ func TestAuthorization(t *testing.T) {
 		{pattern: "POST /api/v1/exams/{id}/archive", path: "/api/v1/exams/e1/archive", admin: ok, inv: fb, exa: fb},
 		{pattern: "GET /api/v1/exams/{id}/paper", path: "/api/v1/exams/e1/paper", admin: ok, inv: fb, exa: fb},
 		{pattern: "PUT /api/v1/exams/{id}/paper", path: "/api/v1/exams/e1/paper", body: `[{"type":"truefalse","stem":"S","score":1,"isTrue":true}]`, admin: ok, inv: fb, exa: fb},
+		{pattern: "GET /api/v1/exams/{id}/overrides", path: "/api/v1/exams/e1/overrides", admin: ok, inv: fb, exa: fb},
 		{pattern: "GET /api/v1/exams/{id}/overrides/{userId}", path: "/api/v1/exams/e1/overrides/u-exa", admin: ok, inv: fb, exa: fb},
 		{pattern: "PUT /api/v1/exams/{id}/overrides/{userId}", path: "/api/v1/exams/e1/overrides/u-exa", body: `{"extraMinutes":15}`, admin: ok, inv: fb, exa: fb},
 		{pattern: "DELETE /api/v1/exams/{id}/overrides/{userId}", path: "/api/v1/exams/e1/overrides/u-exa", admin: nc, inv: fb, exa: fb},

@@ -304,6 +304,20 @@ func (s *Server) overrideTarget(r *http.Request) (*examhall.Exam, string, error)
 	return e, userID, nil
 }
 
+// listOverrides lists an exam's accommodations, all at once: an exam has
+// few.
+func (s *Server) listOverrides(w http.ResponseWriter, r *http.Request) error {
+	e, err := s.examFor(r, true)
+	if err != nil {
+		return err
+	}
+	list, err := s.Exams.FindOverrides(r.Context(), e.ID)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, newList(convert(list, s.overrideJSON), len(list)))
+}
+
 func (s *Server) getOverride(w http.ResponseWriter, r *http.Request) error {
 	e, userID, err := s.overrideTarget(r)
 	if err != nil {

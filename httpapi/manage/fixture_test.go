@@ -232,6 +232,9 @@ func newWorld(t *testing.T) *world {
 	w.exams.FindOverrideFn = func(_ context.Context, examID, userID string) (*examhall.Override, error) {
 		return &examhall.Override{ExamID: examID, UserID: userID, ExtraMinutes: 15}, nil
 	}
+	w.exams.FindOverridesFn = func(_ context.Context, examID string) ([]*examhall.Override, error) {
+		return []*examhall.Override{{ExamID: examID, UserID: "u-exa", ExtraMinutes: 15}}, nil
+	}
 	w.exams.DeleteOverrideFn = func(context.Context, string, string) error {
 		w.record("DeleteOverride")
 		return nil

@@ -85,6 +85,7 @@ func (s *Server) routes() []route {
 		{pattern: "POST /api/v1/exams/{id}/archive", h: s.archiveExam},
 		{pattern: "GET /api/v1/exams/{id}/paper", h: s.getPaper},
 		{pattern: "PUT /api/v1/exams/{id}/paper", h: s.setPaper},
+		{pattern: "GET /api/v1/exams/{id}/overrides", h: s.listOverrides},
 		{pattern: "GET /api/v1/exams/{id}/overrides/{userId}", h: s.getOverride},
 		{pattern: "PUT /api/v1/exams/{id}/overrides/{userId}", h: s.setOverride},
 		{pattern: "DELETE /api/v1/exams/{id}/overrides/{userId}", h: s.deleteOverride},
