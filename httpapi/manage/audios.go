@@ -108,6 +108,22 @@ func (s *Server) createAudio(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusCreated, s.audioJSON(a))
 }
 
+func (s *Server) getAudio(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	if err := s.staff(ctx); err != nil {
+		return err
+	}
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	a, err := s.Audio.FindAudioByID(ctx, id)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, s.audioJSON(a))
+}
+
 func (s *Server) updateAudio(w http.ResponseWriter, r *http.Request) error {
 	ctx, id, err := s.adminPath(r)
 	if err != nil {

@@ -84,6 +84,7 @@ func TestAuthorization(t *testing.T) {
 
 		{pattern: "GET /api/v1/audios", path: "/api/v1/audios?classify=1", admin: ok, inv: ok, exa: fb},
 		{pattern: "POST /api/v1/audios", path: "/api/v1/audios", body: `{"name":"Start","url":"https://cdn.example/s.mp3"}`, admin: cr, inv: fb, exa: fb},
+		{pattern: "GET /api/v1/audios/{id}", path: "/api/v1/audios/au1", admin: ok, inv: ok, exa: fb},
 		{pattern: "PATCH /api/v1/audios/{id}", path: "/api/v1/audios/au1", body: `{"classify":2}`, admin: ok, inv: fb, exa: fb},
 		{pattern: "DELETE /api/v1/audios/{id}", path: "/api/v1/audios/au1", admin: nc, inv: fb, exa: fb},
 

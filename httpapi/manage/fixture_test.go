@@ -332,6 +332,12 @@ func newWorld(t *testing.T) *world {
 	w.audio.FindAudiosFn = func(context.Context, examhall.AudioFilter) ([]*examhall.Audio, int, error) {
 		return []*examhall.Audio{clip}, 1, nil
 	}
+	w.audio.FindAudioByIDFn = func(_ context.Context, id string) (*examhall.Audio, error) {
+		if id != clip.ID {
+			return nil, examhall.Errorf(examhall.ENOTFOUND, "no audio %q", id)
+		}
+		return clip, nil
+	}
 	w.audio.CreateAudioFn = func(_ context.Context, a *examhall.Audio) error {
 		w.record("CreateAudio")
 		a.ID = "au-new"

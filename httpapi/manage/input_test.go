@@ -62,6 +62,7 @@ func TestBadInput(t *testing.T) {
 		{"exam created published", request{method: "POST", path: "/api/v1/exams", token: tokAdmin, body: `{"name":"X","beginTime":"2025-06-02T09:00:00Z","endTime":"2025-06-02T11:00:00Z","status":"published"}`}, 400, examhall.EINVALID},
 		{"room bad status", request{method: "PATCH", path: "/api/v1/rooms/r1", token: tokInv, body: `{"status":7}`}, 400, examhall.EINVALID},
 		{"unknown room", request{method: "GET", path: "/api/v1/rooms/r9", token: tokAdmin}, 404, examhall.ENOTFOUND},
+		{"unknown audio", request{method: "GET", path: "/api/v1/audios/au9", token: tokAdmin}, 404, examhall.ENOTFOUND},
 		{"member bad role", request{method: "POST", path: "/api/v1/rooms/r1/members", token: tokInv, body: `{"members":[{"userId":"u-other","role":"admin"}]}`}, 400, examhall.EINVALID},
 		{"member listed twice", request{method: "POST", path: "/api/v1/rooms/r1/members", token: tokInv, body: `{"members":[{"userId":"u-other","role":"examinee"},{"userId":"u-other","role":"invigilator"}]}`}, 400, examhall.EINVALID},
 		{"no members", request{method: "POST", path: "/api/v1/rooms/r1/members", token: tokInv, body: `{"members":[]}`}, 400, examhall.EINVALID},

@@ -121,6 +121,7 @@ func (s *Server) routes() []route {
 
 		{pattern: "GET /api/v1/audios", h: s.listAudios},
 		{pattern: "POST /api/v1/audios", h: s.createAudio},
+		{pattern: "GET /api/v1/audios/{id}", h: s.getAudio},
 		{pattern: "PATCH /api/v1/audios/{id}", h: s.updateAudio},
 		{pattern: "DELETE /api/v1/audios/{id}", h: s.deleteAudio},
 
