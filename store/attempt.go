@@ -381,14 +381,17 @@ func gradeSaved(e *examhall.Exam, p *paper, answers map[string]examhall.Answer) 
 // trunc is exact (TestCloseIntegral). "In progress" is end_time = 0, which
 // only in-progress attempts have: with status = 'in_progress' SQLite's
 // planner may scan every in-progress attempt through attempts_deadline.
-const qClose = `UPDATE attempts AS a
+var qClose = `UPDATE attempts AS a
 	SET status = CASE WHEN a.needs_marking THEN 'marking' ELSE 'published' END,
 		end_time = {end}, used_seconds = ({end} - a.begin_time) / 1000,
 		passed = NOT a.needs_marking AND a.score >= e.pass_score,
-		integral = CASE WHEN a.needs_marking THEN 0
-			ELSE (trunc({y}) + CASE WHEN {y} - trunc({y}) >= 0.5 THEN 1 ELSE 0 END) / CAST(100 AS DOUBLE PRECISION) END
+		integral = CASE WHEN a.needs_marking THEN 0 ELSE ` + qIntegral + ` END
 	FROM exams e{from}
 	WHERE {id} AND e.id = a.exam_id AND a.end_time = 0`
+
+// qIntegral is the integral of attempt a by exam e's rate (see qClose).
+var qIntegral = strings.ReplaceAll(`(trunc({y}) + CASE WHEN {y} - trunc({y}) >= 0.5 THEN 1 ELSE 0 END)
+	/ CAST(100 AS DOUBLE PRECISION)`, "{y}", "(a.score * e.integral_rate * 100)")
 
 var (
 	// qCloseSQLite closes attempt $1 at $2.
@@ -402,8 +405,7 @@ var (
 // closeQuery fills in qClose for a dialect: the end time, more FROM items,
 // the attempts' condition.
 func closeQuery(end, from, id string) string {
-	return strings.NewReplacer("{end}", end, "{from}", from, "{id}", id,
-		"{y}", "(a.score * e.integral_rate * 100)").Replace(qClose)
+	return strings.NewReplacer("{end}", end, "{from}", from, "{id}", id).Replace(qClose)
 }
 
 // closeReq is one attempt to close: a candidate's submit or the reaper's.

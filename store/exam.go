@@ -335,6 +335,7 @@ func (db *DB) UpdateExam(ctx context.Context, id string, upd examhall.ExamUpdate
 				return examhall.Errorf(examhall.ECONFLICT, "the exam has attempts: its partialCredit can no longer change")
 			}
 		}
+		passScore, rate := e.PassScore, e.IntegralRate
 		audience := applyExamUpdate(e, upd)
 		if err := e.Validate(); err != nil {
 			return err
@@ -349,6 +350,11 @@ func (db *DB) UpdateExam(ctx context.Context, id string, upd examhall.ExamUpdate
 			string(e.Audience), string(e.Status), ms(e.UpdatedAt)); err != nil {
 			return err
 		}
+		if e.PassScore != passScore || e.IntegralRate != rate {
+			if err := regrade(ctx, tx, id); err != nil {
+				return err
+			}
+		}
 		if audience {
 			return db.setAudience(ctx, tx, id, e.AudienceDeptIDs, e.AudienceUserIDs)
 		}
@@ -358,6 +364,24 @@ func (db *DB) UpdateExam(ctx context.Context, id string, upd examhall.ExamUpdate
 		return nil, fmt.Errorf("update exam: %w", err)
 	}
 	return e, nil
+}
+
+// qRegrade gives exam $1's graded attempts the pass and integral of its
+// rules as they are now (as qClose does), writing only those that change.
+var qRegrade = `UPDATE attempts AS a SET passed = a.score >= e.pass_score, integral = ` + qIntegral + `
+	FROM exams e WHERE a.exam_id = $1 AND e.id = a.exam_id AND a.status IN ('marked', 'published')
+		AND (a.passed <> (a.score >= e.pass_score) OR a.integral <> ` + qIntegral + `)`
+
+// regrade applies a changed pass score or integral rate to the exam's
+// graded attempts and recounts its published passes, so that grades and
+// statistics follow the rules the exam shows.
+func regrade(ctx context.Context, tx *sql.Tx, examID string) error {
+	if _, err := tx.ExecContext(ctx, qRegrade, examID); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `UPDATE exam_stats SET pass_num = (SELECT count(*) FROM attempts
+		WHERE exam_id = $1 AND status = 'published' AND passed) WHERE exam_id = $1`, examID)
+	return err
 }
 
 // applyExamUpdate copies upd's set fields into e and reports whether an

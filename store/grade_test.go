@@ -144,3 +144,68 @@ func TestFindGradesRanks(t *testing.T) {
 		}
 	})
 }
+
+// TestRegrade: a changed pass score or integral rate applies to the exam's
+// marked and published attempts and to its pass count, not to other exams.
+func TestRegrade(t *testing.T) {
+	testDBs(t, func(t *testing.T, db *DB) {
+		ctx := context.Background()
+		exam, other := engineMustExam(t, db), engineMustExam(t, db)
+		scores := []float64{50, 65.5, 80, 95.25}
+		ids := make([]string, len(scores))
+		for i, s := range scores {
+			ids[i] = engineInsertMarked(t, db, exam.ID, engineMustUser(t, db, ""), s, 60)
+		}
+		// 65.5 stays marked; the rest are published.
+		if _, err := db.PublishAttempts(ctx, exam.ID, []string{ids[0], ids[2], ids[3]}); err != nil {
+			t.Fatal(err)
+		}
+		otherID := engineInsertMarked(t, db, other.ID, engineMustUser(t, db, ""), 70, 60)
+		if _, err := db.PublishAttempts(ctx, other.ID, nil); err != nil {
+			t.Fatal(err)
+		}
+
+		check := func(what string, e *examhall.Exam, wantPassNum int) {
+			t.Helper()
+			for i, id := range ids {
+				a, err := db.FindAttemptByID(ctx, id)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if a.Passed != e.Passed(scores[i]) || a.Integral != e.Integral(scores[i]) {
+					t.Errorf("%s: score %v: passed %v, integral %v; want %v, %v", what, scores[i],
+						a.Passed, a.Integral, e.Passed(scores[i]), e.Integral(scores[i]))
+				}
+			}
+			stats, err := db.FindExamStats(ctx, []string{exam.ID, other.ID})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := stats[exam.ID].PassNum; got != wantPassNum {
+				t.Errorf("%s: passNum %d, want %d", what, got, wantPassNum)
+			}
+			if got := stats[other.ID]; got.PassNum != 1 || got.AttendNum != 1 {
+				t.Errorf("%s: the other exam's stats changed: %+v", what, got)
+			}
+		}
+		for _, tt := range []struct {
+			name        string
+			upd         examhall.ExamUpdate
+			wantPassNum int // among 50, 80, 95.25
+		}{
+			{"pass score up", examhall.ExamUpdate{PassScore: new(85.0)}, 1},
+			{"pass score down", examhall.ExamUpdate{PassScore: new(50.0)}, 3},
+			{"integral rate", examhall.ExamUpdate{IntegralRate: new(0.35)}, 3},
+			{"both", examhall.ExamUpdate{PassScore: new(90.0), IntegralRate: new(1.5)}, 1},
+		} {
+			e, err := db.UpdateExam(ctx, exam.ID, tt.upd)
+			if err != nil {
+				t.Fatal(err)
+			}
+			check(tt.name, e, tt.wantPassNum)
+		}
+		if a, err := db.FindAttemptByID(ctx, otherID); err != nil || !a.Passed || a.Integral != 7 {
+			t.Errorf("the other exam's attempt = %+v, %v; want passed with integral 7", a, err)
+		}
+	})
+}
