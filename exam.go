@@ -210,8 +210,9 @@ func (e *Exam) Validate() error {
 // UserExam is an exam a candidate may still take, with their attempt allowance.
 type UserExam struct {
 	Exam       *Exam
-	AllowTimes int // after overrides
-	Used       int // attempts already begun
+	AllowTimes int    // after overrides
+	Used       int    // attempts already begun
+	InProgress string // the attempt being taken, if any, to resume
 }
 
 // ExamService stores exams, papers, overrides and statistics.
@@ -241,7 +242,7 @@ type ExamService interface {
 	// DeleteOverride removes it; ENOTFOUND when there was none.
 	DeleteOverride(ctx context.Context, examID, userID string) error
 	// FindUserExams lists the published exams the user may take now or later:
-	// in the audience, window (after overrides) not over, attempts left;
-	// ordered by begin time, with the total count.
+	// in the audience, window (after overrides) not over, attempts left or
+	// one in progress; ordered by begin time, with the total count.
 	FindUserExams(ctx context.Context, userID string, now time.Time, offset, limit int) ([]*UserExam, int, error)
 }

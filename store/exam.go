@@ -614,12 +614,16 @@ func inAudience(ctx context.Context, q querier, e *examhall.Exam, c *candidate) 
 	return nil
 }
 
+// inProgress is the ID of user $2's attempt in progress of exam e, or NULL
+// (attempts_one_in_progress).
+const inProgress = `(SELECT a.id FROM attempts a WHERE a.exam_id = e.id AND a.user_id = $2 AND a.status = 'in_progress')`
+
 // FindUserExams lists the published exams the user may take now or later: in
 // the audience, the window (after the user's override) not over at now, and
-// attempts begun fewer than allowed (after the override); ordered by the
-// user's begin time, with the total count. Each Exam carries the user's own
-// rules (window, answer time and attempts after the override) and no
-// audience lists.
+// attempts begun fewer than allowed (after the override) or one in progress
+// (to resume); ordered by the user's begin time, with the total count. Each
+// Exam carries the user's own rules (window, answer time and attempts after
+// the override) and no audience lists.
 // ENOTFOUND for an unknown user.
 //
 // One statement over the published exams: per exam it probes the audience,
@@ -638,12 +642,12 @@ func (db *DB) FindUserExams(ctx context.Context, userID string, now time.Time, o
 			LEFT JOIN exam_overrides o ON o.exam_id = e.id AND o.user_id = $2
 			WHERE e.status = 'published' AND ` + cond + `
 			AND CASE WHEN o.end_time > 0 THEN o.end_time ELSE e.end_time END > $1
-			AND (SELECT COUNT(*) FROM attempts a WHERE a.exam_id = e.id AND a.user_id = $2)
-				< e.allow_times + COALESCE(o.extra_attempts, 0)`
+			AND ((SELECT COUNT(*) FROM attempts a WHERE a.exam_id = e.id AND a.user_id = $2)
+				< e.allow_times + COALESCE(o.extra_attempts, 0) OR ` + inProgress + ` IS NOT NULL)`
 		q := `SELECT ` + examColumns + `, COALESCE(o.extra_attempts, 0), COALESCE(o.extra_minutes, 0),
 			COALESCE(o.begin_time, 0), COALESCE(o.end_time, 0),
 			(SELECT COUNT(*) FROM attempts a WHERE a.exam_id = e.id AND a.user_id = $2),
-			COUNT(*) OVER ()` + from + fmt.Sprintf(`
+			COALESCE(` + inProgress + `, ''), COUNT(*) OVER ()` + from + fmt.Sprintf(`
 			ORDER BY CASE WHEN o.begin_time > 0 THEN o.begin_time ELSE e.begin_time END, e.id
 			LIMIT $%d OFFSET $%d`, len(args)+1, len(args)+2)
 		rows, err := tx.QueryContext(ctx, q, append(args, engineLimit(limit), max(offset, 0))...)
@@ -655,7 +659,8 @@ func (db *DB) FindUserExams(ctx context.Context, userID string, now time.Time, o
 			var r examRow
 			var or overrideRow
 			var used int
-			dest := append(r.dest(), &or.o.ExtraAttempts, &or.o.ExtraMinutes, &or.begin, &or.end, &used, &total)
+			var inProgress string
+			dest := append(r.dest(), &or.o.ExtraAttempts, &or.o.ExtraMinutes, &or.begin, &or.end, &used, &inProgress, &total)
 			if err := rows.Scan(dest...); err != nil {
 				return err
 			}
@@ -663,7 +668,7 @@ func (db *DB) FindUserExams(ctx context.Context, userID string, now time.Time, o
 			rules := e.RulesFor(or.override())
 			e.BeginTime, e.EndTime = rules.BeginTime, rules.EndTime
 			e.AnswerMinutes, e.AllowTimes = rules.AnswerMinutes, rules.AllowTimes
-			out = append(out, &examhall.UserExam{Exam: e, AllowTimes: rules.AllowTimes, Used: used})
+			out = append(out, &examhall.UserExam{Exam: e, AllowTimes: rules.AllowTimes, Used: used, InProgress: inProgress})
 		}
 		if err := rows.Err(); err != nil {
 			return err

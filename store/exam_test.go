@@ -455,6 +455,7 @@ func TestFindUserExams(t *testing.T) {
 		over := mk("over", -96*time.Hour, nil)
 		later := mk("later", 48*time.Hour, nil)
 		used := mk("used up", 5*time.Hour, func(e *examhall.Exam) { e.AllowTimes = 1 })
+		taking := mk("taking", 5*time.Hour+30*time.Minute, func(e *examhall.Exam) { e.AllowTimes = 1 })
 
 		// Use up "used up" (then an override gives one more), and extend
 		// "over" for me only.
@@ -463,6 +464,11 @@ func TestFindUserExams(t *testing.T) {
 			t.Fatal(err)
 		}
 		if _, err := db.SubmitAttempt(ctx, a.ID, at(7*time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		// "taking" has no attempts left but one in progress: listed, to resume.
+		current, err := db.StartAttempt(ctx, taking.ID, me, at(23*time.Hour+30*time.Minute))
+		if err != nil {
 			t.Fatal(err)
 		}
 		names := func(ues []*examhall.UserExam) []string {
@@ -483,11 +489,17 @@ func TestFindUserExams(t *testing.T) {
 			}
 			return got
 		}
-		check("me", me, 0, 0, []string{"all", "subtree", "listed", "later"}, 4)
-		check("other dept's sibling", other, 0, 0, []string{"all", "used up", "later"}, 3)
+		got := check("me", me, 0, 0, []string{"all", "subtree", "listed", "taking", "later"}, 5)
+		if ue := got[3]; ue.InProgress != current.ID || ue.Used != 1 || ue.AllowTimes != 1 {
+			t.Errorf("taking: InProgress %q Used %d AllowTimes %d, want %q, 1, 1", ue.InProgress, ue.Used, ue.AllowTimes, current.ID)
+		}
+		if got[0].InProgress != "" {
+			t.Errorf("all: InProgress %q, want none", got[0].InProgress)
+		}
+		check("other dept's sibling", other, 0, 0, []string{"all", "used up", "taking", "later"}, 4)
 		check("invigilator: listed only", invigilator, 0, 0, []string{"listed"}, 1)
-		check("page", me, 1, 2, []string{"subtree", "listed"}, 4)
-		check("past the end", me, 9, 2, nil, 4)
+		check("page", me, 1, 2, []string{"subtree", "listed"}, 5)
+		check("past the end", me, 9, 2, nil, 5)
 
 		if err := db.SetOverride(ctx, &examhall.Override{ExamID: used.ID, UserID: me, ExtraAttempts: 1}); err != nil {
 			t.Fatal(err)
@@ -497,7 +509,7 @@ func TestFindUserExams(t *testing.T) {
 			BeginTime: &newBegin, EndTime: &newEnd, ExtraMinutes: 15}); err != nil {
 			t.Fatal(err)
 		}
-		got := check("after overrides", me, 0, 0, []string{"over", "all", "subtree", "listed", "used up", "later"}, 6)
+		got = check("after overrides", me, 0, 0, []string{"over", "all", "subtree", "listed", "used up", "taking", "later"}, 7)
 		if ue := got[0]; !ue.Exam.BeginTime.Equal(newBegin) || !ue.Exam.EndTime.Equal(newEnd) ||
 			ue.Exam.AnswerMinutes != 75 || ue.AllowTimes != 2 || ue.Used != 0 {
 			t.Errorf("over: %+v %+v, want the overridden rules", ue, ue.Exam)
@@ -505,7 +517,7 @@ func TestFindUserExams(t *testing.T) {
 		if ue := got[4]; ue.AllowTimes != 2 || ue.Used != 1 {
 			t.Errorf("used up: AllowTimes %d Used %d, want 2 and 1", ue.AllowTimes, ue.Used)
 		}
-		if got[1].Exam.ID != all.ID || got[2].Exam.ID != subtree.ID || got[3].Exam.ID != listed.ID || got[5].Exam.ID != later.ID {
+		if got[1].Exam.ID != all.ID || got[2].Exam.ID != subtree.ID || got[3].Exam.ID != listed.ID || got[6].Exam.ID != later.ID {
 			t.Errorf("unexpected exam ids")
 		}
 		_, _, err = db.FindUserExams(ctx, "nope", now, 0, 10)

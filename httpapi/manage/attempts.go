@@ -12,8 +12,9 @@ import (
 // overrides and the attempts they have used.
 type myExamJSON struct {
 	examJSON
-	AllowTimes int `json:"allowTimes"`
-	Used       int `json:"used"`
+	AllowTimes int    `json:"allowTimes"`
+	Used       int    `json:"used"`
+	AttemptID  string `json:"attemptId,omitempty"` // in progress, to resume
 }
 
 // boundExam returns the exam ID a join-link caller is bound to, or "" for
@@ -67,7 +68,7 @@ func (s *Server) myExams(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return writeJSON(w, http.StatusOK, newList(convert(ues, func(ue *examhall.UserExam) myExamJSON {
-		return myExamJSON{examJSON: s.examJSON(ue.Exam), AllowTimes: ue.AllowTimes, Used: ue.Used}
+		return myExamJSON{examJSON: s.examJSON(ue.Exam), AllowTimes: ue.AllowTimes, Used: ue.Used, AttemptID: ue.InProgress}
 	}), total))
 }
 
