@@ -271,6 +271,53 @@ func (c *Client) SetPaper(ctx context.Context, examID string, questions []*examh
 	return l.Items, nil
 }
 
+// OverrideRequest is a candidate's accommodation in an exam: attempts and
+// answer minutes beyond the exam's, and a window of their own (nil keeps
+// the exam's).
+type OverrideRequest struct {
+	ExtraAttempts int        `json:"extraAttempts"`
+	ExtraMinutes  int        `json:"extraMinutes"`
+	BeginTime     *time.Time `json:"beginTime,omitempty"`
+	EndTime       *time.Time `json:"endTime,omitempty"`
+}
+
+// SetOverride creates or replaces a candidate's override. Admins only;
+// EINVALID when the window would end before it begins.
+func (c *Client) SetOverride(ctx context.Context, examID, userID string, req OverrideRequest) (*examhall.Override, error) {
+	var o examhall.Override
+	if err := c.do(ctx, http.MethodPut, overridePath(examID, userID), nil, req, &o); err != nil {
+		return nil, err
+	}
+	return &o, nil
+}
+
+// GetOverride returns a candidate's override; ENOTFOUND when none.
+func (c *Client) GetOverride(ctx context.Context, examID, userID string) (*examhall.Override, error) {
+	var o examhall.Override
+	if err := c.do(ctx, http.MethodGet, overridePath(examID, userID), nil, nil, &o); err != nil {
+		return nil, err
+	}
+	return &o, nil
+}
+
+// ListOverrides returns every override of an exam, by user ID.
+func (c *Client) ListOverrides(ctx context.Context, examID string) ([]*examhall.Override, error) {
+	var l list[*examhall.Override]
+	if err := c.do(ctx, http.MethodGet, "/api/v1/exams/"+escape(examID)+"/overrides", nil, nil, &l); err != nil {
+		return nil, err
+	}
+	return l.Items, nil
+}
+
+// DeleteOverride removes a candidate's override; ENOTFOUND when none.
+func (c *Client) DeleteOverride(ctx context.Context, examID, userID string) error {
+	return c.do(ctx, http.MethodDelete, overridePath(examID, userID), nil, nil, nil)
+}
+
+func overridePath(examID, userID string) string {
+	return "/api/v1/exams/" + escape(examID) + "/overrides/" + escape(userID)
+}
+
 // CreateRoom creates a room of an exam. Staff only (invigilators only for
 // exams they already manage); EINVALID on an unknown exam.
 func (c *Client) CreateRoom(ctx context.Context, name, examID string) (*examhall.Room, error) {
@@ -380,8 +427,9 @@ func (c *Client) JoinLinks(ctx context.Context, roomID string) (*JoinLinks, erro
 // own field, which is left zero.
 type MyExam struct {
 	Exam
-	AllowTimes int `json:"allowTimes"`
-	Used       int `json:"used"`
+	AllowTimes int    `json:"allowTimes"`
+	Used       int    `json:"used"`
+	AttemptID  string `json:"attemptId"` // the attempt in progress, to resume
 }
 
 // MyExams returns the exams the caller may take now or later, and their

@@ -159,6 +159,10 @@ func TestClient(t *testing.T) {
 		if att.Status != examhall.AttemptInProgress || att.RemainingSeconds <= 0 || len(att.Questions) != 3 || att.Exam == nil {
 			t.Fatalf("StartAttempt: %+v", att)
 		}
+		// The one attempt allowed is in progress: the exam stays listed, to resume.
+		if mine, _, err := exa.MyExams(ctx, client.Page{}); err != nil || len(mine) != 1 || mine[0].AttemptID != att.ID || mine[0].Used != 1 {
+			t.Fatalf("MyExams while taking it: %+v, %v; want attempt %s", mine, err, att.ID)
+		}
 		got, err := exa.GetAttempt(ctx, att.ID)
 		if err != nil {
 			t.Fatal(err)
@@ -200,6 +204,34 @@ func TestClient(t *testing.T) {
 		if done.Status != examhall.AttemptPublished || done.Score == nil || *done.Score != 7 || done.Passed == nil || !*done.Passed {
 			t.Fatalf("SubmitAttempt: status %s, score %v, passed %v; want published, 7, true", done.Status, done.Score, done.Passed)
 		}
+		if mine, _, err := exa.MyExams(ctx, client.Page{}); err != nil || len(mine) != 0 {
+			t.Fatalf("MyExams with no attempts left: %+v, %v; want none", mine, err)
+		}
+
+		// An accommodation gives alice a second attempt and more time.
+		o, err := admin.SetOverride(ctx, exam.ID, alice.ID, client.OverrideRequest{ExtraAttempts: 1, ExtraMinutes: 15})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if o.ExamID != exam.ID || o.UserID != alice.ID || o.ExtraAttempts != 1 || o.ExtraMinutes != 15 {
+			t.Errorf("SetOverride: %+v", o)
+		}
+		if _, err := exa.SetOverride(ctx, exam.ID, alice.ID, client.OverrideRequest{ExtraAttempts: 5}); examhall.ErrorCode(err) != examhall.EFORBIDDEN {
+			t.Errorf("SetOverride as the examinee: err %v, want code %s", err, examhall.EFORBIDDEN)
+		}
+		if list, err := admin.ListOverrides(ctx, exam.ID); err != nil || len(list) != 1 || *list[0] != *o {
+			t.Errorf("ListOverrides: %+v, %v; want %+v", list, err, o)
+		}
+		if mine, _, err := exa.MyExams(ctx, client.Page{}); err != nil || len(mine) != 1 || mine[0].AllowTimes != 2 || mine[0].Used != 1 || mine[0].AttemptID != "" {
+			t.Errorf("MyExams after the override: %+v, %v; want 2 allowed, 1 used, none in progress", mine, err)
+		}
+		if err := admin.DeleteOverride(ctx, exam.ID, alice.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := admin.GetOverride(ctx, exam.ID, alice.ID); examhall.ErrorCode(err) != examhall.ENOTFOUND {
+			t.Errorf("GetOverride after DeleteOverride: err %v, want code %s", err, examhall.ENOTFOUND)
+		}
+
 		if _, err := exa.CreateDepartment(ctx, "Chemistry", ""); examhall.ErrorCode(err) != examhall.EFORBIDDEN {
 			t.Errorf("CreateDepartment as an examinee: err %v, want code %s", err, examhall.EFORBIDDEN)
 		}
