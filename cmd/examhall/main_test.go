@@ -125,6 +125,24 @@ func joinLinks(t *testing.T, res *demo.Result) (examinees map[string]string, inv
 	return examinees, invigilator
 }
 
+// bearerOf logs in through /api/v1 as the last demo login of the role and
+// returns its Authorization header.
+func bearerOf(tb testing.TB, m *Main, res *demo.Result, role examhall.Role) string {
+	tb.Helper()
+	var login demo.Login
+	for _, l := range res.Logins {
+		if l.Role == role {
+			login = l
+		}
+	}
+	_, out := call(tb, m, "POST", "/api/v1/login", "", map[string]string{"account": login.Account, "password": login.Password})
+	tok, _ := out["token"].(string)
+	if tok == "" {
+		tb.Fatalf("login as %s = %v", role, out)
+	}
+	return "Bearer " + tok
+}
+
 func seed(t *testing.T, m *Main) *demo.Result {
 	t.Helper()
 	res, err := demo.Seed(context.Background(), demo.Deps{
@@ -231,18 +249,7 @@ func TestEndToEnd(t *testing.T) {
 			}
 		})
 		t.Run("take the exam through /api/v1", func(t *testing.T) {
-			var student demo.Login
-			for _, l := range res.Logins {
-				if l.Role == examhall.RoleExaminee {
-					student = l
-				}
-			}
-			_, out := call(t, m, "POST", "/api/v1/login", "", map[string]string{"account": student.Account, "password": student.Password})
-			tok, _ := out["token"].(string)
-			if tok == "" {
-				t.Fatalf("login = %v", out)
-			}
-			bearer := "Bearer " + tok
+			bearer := bearerOf(t, m, res, examhall.RoleExaminee)
 			code, out := call(t, m, "POST", "/api/v1/exams/"+res.ExamID+"/attempts", bearer, nil)
 			id, _ := out["id"].(string)
 			if code != 201 && code != 200 || id == "" {
@@ -286,18 +293,7 @@ func TestEndToEnd(t *testing.T) {
 			}
 		})
 		t.Run("overrides through /api/v1", func(t *testing.T) {
-			var admin demo.Login
-			for _, l := range res.Logins {
-				if l.Role == examhall.RoleAdmin {
-					admin = l
-				}
-			}
-			_, out := call(t, m, "POST", "/api/v1/login", "", map[string]string{"account": admin.Account, "password": admin.Password})
-			tok, _ := out["token"].(string)
-			if tok == "" {
-				t.Fatalf("admin login = %v", out)
-			}
-			bearer := "Bearer " + tok
+			bearer := bearerOf(t, m, res, examhall.RoleAdmin)
 			path := "/api/v1/exams/" + res.ExamID + "/overrides"
 			if code, out := call(t, m, "PUT", path+"/"+self, bearer, map[string]any{"extraMinutes": 20}); code != 200 {
 				t.Fatalf("set override = %d %v", code, out)
