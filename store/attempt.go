@@ -9,11 +9,8 @@ import (
 	"maps"
 	"math"
 	"math/rand/v2"
-	"runtime"
 	"slices"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"examhall"
@@ -416,7 +413,6 @@ type closeReq struct {
 	row    attemptRow // the closed attempt as stored, for SubmitAttempt
 	closed bool       // by writeBatch
 	err    error      // why it was not closed
-	done   chan bool  // group commit: true when done, false to lead
 }
 
 // SubmitAttempt closes an in-progress attempt at now, or at its deadline
@@ -425,11 +421,11 @@ type closeReq struct {
 // include it (same transaction); otherwise it waits for marking. ENOTFOUND;
 // ECONFLICT when it is not in progress.
 //
-// Concurrent submits are closed together (see closeGrouped), in one write
-// transaction.
+// Concurrent submits are closed together (group commit, closeQ), in one
+// write transaction.
 func (db *DB) SubmitAttempt(ctx context.Context, attemptID string, now time.Time) (*examhall.Attempt, error) {
 	req := &closeReq{id: attemptID, at: msTime(now)}
-	db.closeGrouped(ctx, req)
+	db.engine.closeQ.do(ctx, req, db.closeBatch)
 	if req.err != nil {
 		return nil, fmt.Errorf("submit attempt: %w", req.err)
 	}
@@ -498,103 +494,8 @@ func (db *DB) existingAttempts(ctx context.Context, ids []string) (map[string]bo
 	return found, rows.Err()
 }
 
-// closeQueue groups concurrent submits of this process into shared batches
-// (group commit). On SQLite every write queues for the one connection, so a
-// transaction per submit would make 200 candidates handing in together wait
-// for 200 commits in turn; one transaction for all of them costs little more
-// than one. PostgreSQL gains too: one update, one statistics update and one
-// commit per batch instead of four round trips per submit.
-//
-// One batch is written at a time. SQLite has one writer; on PostgreSQL two
-// batches of one exam would queue for its statistics row, and each would
-// hold a backend for most of a burst's work, which on a small machine is
-// slower than one batch of all of it.
-type closeQueue struct {
-	mu      sync.Mutex
-	pending []*closeReq // waiting for the leader
-	leading bool        // a batch is being written
-
-	batches, items atomic.Int64 // for benchmarks: the mean batch size
-}
-
-const (
-	// maxCloseBatch bounds one batch.
-	maxCloseBatch = 256
-	// maxGatherRounds bounds the leader's yields in gather.
-	maxGatherRounds = 8
-)
-
-// closeGrouped closes req in a batch. A caller finding no batch being
-// written leads one: it lets the submits arriving with its own queue first
-// (gather), closes them together (up to maxCloseBatch), hands the lead to the
-// oldest request still waiting, and only then answers its batch, so that
-// the next batch is written meanwhile. No goroutine lives beyond the calls.
-// Each waiting request gets one message: done, or lead.
-func (db *DB) closeGrouped(ctx context.Context, req *closeReq) {
-	q := &db.engine.closeQ
-	req.done = make(chan bool, 1)
-	q.mu.Lock()
-	if !q.leading {
-		q.leading = true
-		q.mu.Unlock()
-		q.gather()
-	} else {
-		q.pending = append(q.pending, req)
-		q.mu.Unlock()
-		if finished := <-req.done; finished {
-			return
-		}
-	}
-	q.mu.Lock()
-	n := min(len(q.pending), maxCloseBatch-1)
-	batch := append([]*closeReq{req}, q.pending[:n]...)
-	q.pending = slices.Clone(q.pending[n:])
-	q.mu.Unlock()
-
-	q.batches.Add(1)
-	q.items.Add(int64(len(batch)))
-	// A caller giving up must not fail the others' submits.
-	ctx = context.WithoutCancel(ctx)
-	db.closeBatch(ctx, batch)
-	q.handOver()
-	for _, r := range batch[1:] {
-		r.done <- true
-	}
-}
-
-// gather lets the submits that became ready to run with the leader's (200
-// candidates handing in as an exam ends) join its queue before it takes
-// its batch: it yields the processor as long as that makes the queue grow.
-// Otherwise the first submit of a burst would be written alone, and all
-// the others after it. Without a burst, one yield returns at once.
-func (q *closeQueue) gather() {
-	waiting := func() int {
-		q.mu.Lock()
-		defer q.mu.Unlock()
-		return len(q.pending)
-	}
-	for range maxGatherRounds {
-		n := waiting()
-		runtime.Gosched()
-		if waiting() == n {
-			return
-		}
-	}
-}
-
-// handOver passes the lead to the oldest request waiting, if any.
-func (q *closeQueue) handOver() {
-	q.mu.Lock()
-	if len(q.pending) == 0 {
-		q.leading = false
-		q.mu.Unlock()
-		return
-	}
-	next := q.pending[0]
-	q.pending = q.pending[1:]
-	q.mu.Unlock()
-	next.done <- false
-}
+// maxCloseBatch bounds one batch of submits (closeQ).
+const maxCloseBatch = 256
 
 // writeBatch closes the batch's attempts still in progress (r.closed) and
 // adds the published ones to their exams' statistics, in one transaction:

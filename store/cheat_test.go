@@ -159,19 +159,7 @@ func TestCheatRecordsBigBatch(t *testing.T) {
 			t.Errorf("stored batch (-want +got):\n%s", diff)
 		}
 
-		// A trigger refuses detect type "boom".
-		stmts := []string{`CREATE TRIGGER core_boom BEFORE INSERT ON cheat_records
-			WHEN NEW.detect_type = 'boom' BEGIN SELECT RAISE(ABORT, 'boom'); END`}
-		if db.dialect == Postgres {
-			stmts = []string{`CREATE FUNCTION core_boom() RETURNS trigger LANGUAGE plpgsql AS $$
-				BEGIN IF NEW.detect_type = 'boom' THEN RAISE EXCEPTION 'boom'; END IF; RETURN NEW; END $$`,
-				`CREATE TRIGGER core_boom BEFORE INSERT ON cheat_records FOR EACH ROW EXECUTE FUNCTION core_boom()`}
-		}
-		for _, s := range stmts {
-			if _, err := db.w.ExecContext(ctx, s); err != nil {
-				t.Fatal(err)
-			}
-		}
+		coreBoomTrigger(t, db)
 		bad := coreCheatBatch("e", "r", examhall.MaxCheatBatch)
 		bad[len(bad)-1].DetectType = "boom"
 		if err := db.CreateCheatRecords(ctx, bad); err == nil {
@@ -179,6 +167,85 @@ func TestCheatRecordsBigBatch(t *testing.T) {
 		}
 		if n := coreCount(t, db, "cheat_records"); n != examhall.MaxCheatBatch {
 			t.Errorf("cheat_records = %d, want %d", n, examhall.MaxCheatBatch)
+		}
+	})
+}
+
+// coreBoomTrigger has the database refuse cheat records of detect type
+// "boom".
+func coreBoomTrigger(tb testing.TB, db *DB) {
+	tb.Helper()
+	stmts := []string{`CREATE TRIGGER core_boom BEFORE INSERT ON cheat_records
+		WHEN NEW.detect_type = 'boom' BEGIN SELECT RAISE(ABORT, 'boom'); END`}
+	if db.dialect == Postgres {
+		stmts = []string{`CREATE FUNCTION core_boom() RETURNS trigger LANGUAGE plpgsql AS $$
+			BEGIN IF NEW.detect_type = 'boom' THEN RAISE EXCEPTION 'boom'; END IF; RETURN NEW; END $$`,
+			`CREATE TRIGGER core_boom BEFORE INSERT ON cheat_records FOR EACH ROW EXECUTE FUNCTION core_boom()`}
+	}
+	for _, s := range stmts {
+		if _, err := db.w.ExecContext(context.Background(), s); err != nil {
+			tb.Fatal(err)
+		}
+	}
+}
+
+// TestCheatRecordsConcurrent: concurrent calls are written together, yet
+// each is stored all or nothing on its own — a call the database refuses
+// fails alone — and each call's records get increasing IDs.
+func TestCheatRecordsConcurrent(t *testing.T) {
+	testDBs(t, func(t *testing.T, db *DB) {
+		ctx := context.Background()
+		coreBoomTrigger(t, db)
+		const calls, per = 64, 7
+		batches := make([][]*examhall.CheatRecord, calls)
+		errs := make([]error, calls)
+		var start, done sync.WaitGroup
+		start.Add(1)
+		for i := range calls {
+			batches[i] = coreCheatBatch("e", fmt.Sprintf("r%d", i), per)
+			if i%10 == 3 {
+				batches[i][per-1].DetectType = "boom"
+			}
+			done.Go(func() {
+				start.Wait()
+				errs[i] = db.CreateCheatRecords(ctx, batches[i])
+			})
+		}
+		start.Done()
+		done.Wait()
+
+		seen := map[int64]bool{}
+		stored := 0
+		for i, batch := range batches {
+			room := fmt.Sprintf("r%d", i)
+			got, _, err := db.FindCheatRecords(ctx, examhall.CheatRecordFilter{RoomID: room})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if i%10 == 3 {
+				if errs[i] == nil || len(got) != 0 {
+					t.Errorf("call %d with a refused record: err %v, %d records stored; want an error and none", i, errs[i], len(got))
+				}
+				continue
+			}
+			if errs[i] != nil {
+				t.Errorf("call %d: %v", i, errs[i])
+				continue
+			}
+			slices.Reverse(got)
+			if diff := cmp.Diff(batch, got); diff != "" {
+				t.Errorf("call %d stored (-want +got):\n%s", i, diff)
+			}
+			for j, r := range batch {
+				if seen[r.ID] || j > 0 && r.ID <= batch[j-1].ID {
+					t.Errorf("call %d record %d: ID %d repeated or out of order", i, j, r.ID)
+				}
+				seen[r.ID] = true
+			}
+			stored += len(batch)
+		}
+		if n := coreCount(t, db, "cheat_records"); n != stored {
+			t.Errorf("cheat_records = %d, want %d", n, stored)
 		}
 	})
 }
@@ -331,6 +398,8 @@ func BenchmarkCreateCheatRecords10(b *testing.B) {
 	coreBenchDBs(b, func(b *testing.B, db *DB) {
 		ctx := context.Background()
 		b.SetParallelism(8) // many clients report at once
+		q := &db.cheatQ
+		batches, items := q.batches.Load(), q.items.Load()
 		b.ResetTimer()
 		b.RunParallel(func(pb *testing.PB) {
 			for pb.Next() {
@@ -341,6 +410,7 @@ func BenchmarkCreateCheatRecords10(b *testing.B) {
 			}
 		})
 		b.ReportMetric(float64(b.N*10)/b.Elapsed().Seconds(), "records/s")
+		b.ReportMetric(float64(q.items.Load()-items)/float64(max(q.batches.Load()-batches, 1)), "calls/batch")
 	})
 }
 

@@ -28,7 +28,7 @@ type engineState struct {
 	readMu    sync.RWMutex
 	readStmts map[string]*sql.Stmt // on db.r
 
-	closeQ closeQueue // SubmitAttempt's group commit (attempt.go)
+	closeQ group[*closeReq] // SubmitAttempt's group commit (attempt.go)
 }
 
 // maxCachedPapers bounds the paper cache; past it the cache starts over.

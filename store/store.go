@@ -49,6 +49,8 @@ type DB struct {
 
 	// engine holds the exam and attempt services' in-process caches (paper.go).
 	engine engineState
+
+	cheatQ group[*cheatReq] // CreateCheatRecords' group commit (cheat.go)
 }
 
 // Open opens the store named by dsn: a postgres:// or postgresql:// URL
@@ -56,6 +58,7 @@ type DB struct {
 // created). It does not migrate; call Migrate.
 func Open(ctx context.Context, dsn string) (*DB, error) {
 	db := &DB{Now: time.Now}
+	db.engine.closeQ.max, db.cheatQ.max = maxCloseBatch, maxCheatCalls
 	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
 		pool, err := sql.Open("pgx", dsn)
 		if err != nil {
