@@ -11,7 +11,9 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Role is what a user may do.
@@ -46,6 +48,13 @@ const (
 	MaxIDLen      = 64   // any identifier taken from a request
 	MaxTextLen    = 8192 // question stems, answers, extra info
 )
+
+// ValidText reports whether s may be stored: UTF-8 without NUL characters.
+// PostgreSQL refuses any other text, so the surfaces refuse requests
+// carrying it, alike on both databases, before anything is written.
+func ValidText(s string) bool {
+	return strings.IndexByte(s, 0) < 0 && utf8.ValidString(s)
+}
 
 // Caller is the authenticated user of a request. A join-link token binds it
 // to one room: RoomID is then that room and the caller may touch no other.

@@ -5,12 +5,14 @@
 package httpapi
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -51,8 +53,14 @@ func LogError(log *slog.Logger, r *http.Request, err error) {
 // examhall.MaxBodyBytes. Every failure is an *examhall.Error whose message
 // says what was wrong: ETOOLARGE for an oversized body, EINVALID otherwise.
 func DecodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
-	body := http.MaxBytesReader(w, r.Body, examhall.MaxBodyBytes)
-	dec := json.NewDecoder(body)
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, examhall.MaxBodyBytes))
+	if err != nil {
+		return JSONError(err)
+	}
+	if HasNUL(body) {
+		return errNUL("request body")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	if err := dec.Decode(v); err != nil {
 		return JSONError(err)
 	}
@@ -62,6 +70,53 @@ func DecodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 			return JSONError(err)
 		}
 		return examhall.Errorf(examhall.EINVALID, "request body must hold a single JSON value")
+	}
+	return nil
+}
+
+// HasNUL reports whether JSON text holds a NUL character in a string: the
+// escape \u0000 (a raw NUL is a syntax error). Invalid UTF-8 needs no check:
+// encoding/json decodes it as U+FFFD.
+func HasNUL(b []byte) bool {
+	esc := []byte(`\u0000`)
+	for off := 0; ; {
+		j := bytes.Index(b[off:], esc)
+		if j < 0 {
+			return false
+		}
+		// An escape only if its backslash is not itself escaped: an odd
+		// run of backslashes ends here.
+		i, n := off+j, 1
+		for i-n >= 0 && b[i-n] == '\\' {
+			n++
+		}
+		if n%2 == 1 {
+			return true
+		}
+		off = i + 1
+	}
+}
+
+// errNUL is the error of text with a NUL character in it.
+func errNUL(what string) error {
+	return examhall.Errorf(examhall.EINVALID, "%s must not contain NUL characters (\\u0000)", what)
+}
+
+// CheckURL returns EINVALID when r's path or query, decoded, is not
+// examhall.ValidText. Malformed escapes are left to the handlers, which
+// report them with the parameter they are in.
+func CheckURL(r *http.Request) error {
+	if !examhall.ValidText(r.URL.Path) {
+		return examhall.Errorf(examhall.EINVALID, "the URL path must be UTF-8 text without NUL characters")
+	}
+	q := r.URL.RawQuery
+	for i := 0; i < len(q); i++ {
+		if c := q[i]; c == '%' || c < 0x20 || c >= 0x7f {
+			if v, err := url.QueryUnescape(q); err == nil && !examhall.ValidText(v) {
+				return examhall.Errorf(examhall.EINVALID, "query parameters must be UTF-8 text without NUL characters")
+			}
+			break
+		}
 	}
 	return nil
 }

@@ -109,3 +109,49 @@ func TestAppendJSONString(t *testing.T) {
 		}
 	}
 }
+
+func TestHasNUL(t *testing.T) {
+	for _, tt := range []struct {
+		json string
+		want bool
+	}{
+		{`{"name":"plain"}`, false},
+		{`{"name":"a\u0000b"}`, true},
+		{`{"name":"\u0000"}`, true},
+		{`{"a\u0000":1}`, true},
+		{`{"name":"a\\u0000b"}`, false}, // an escaped backslash, then text
+		{`{"name":"a\\\u0000b"}`, true}, // an escaped backslash, then the escape
+		{`{"name":"\\u0000 and \u0000"}`, true},
+		{`{"name":"\u00001"}`, true},
+		{`{"name":"\u0001"}`, false},
+		{`"\u000"`, false},
+		{``, false},
+	} {
+		if got := HasNUL([]byte(tt.json)); got != tt.want {
+			t.Errorf("HasNUL(%s) = %v, want %v", tt.json, got, tt.want)
+		}
+	}
+}
+
+func TestCheckURL(t *testing.T) {
+	for _, tt := range []struct {
+		target string
+		ok     bool
+	}{
+		{"/api/v1/users?name=plain&limit=10", true},
+		{"/api/v1/users?name=%E5%BC%A0%E4%B8%89", true},
+		{"/api/v1/users?name=a+b%20c", true},
+		{"/api/v1/users?name=a%00b", false},
+		{"/api/v1/users?name=a%FFb", false},
+		{"/api/v1/users?a%00=1", false},
+		{"/api/v1/users?name=%zz", true}, // malformed escapes are the handler's to report
+		{"/api/v1/users/a%00b", false},
+		{"/api/v1/users/a%C3%28", false},
+	} {
+		r := httptest.NewRequest("GET", tt.target, nil)
+		err := CheckURL(r)
+		if (err == nil) != tt.ok || err != nil && examhall.ErrorCode(err) != examhall.EINVALID {
+			t.Errorf("CheckURL(%s) = %v, want ok %v", tt.target, err, tt.ok)
+		}
+	}
+}

@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
 
@@ -107,8 +106,8 @@ func readCSV(data []byte, limit int) ([]Row, error) {
 		return nil, examhall.Errorf(examhall.EINVALID, "legacy .xls files are not supported: save the sheet as .xlsx or CSV (UTF-8)")
 	}
 	data = bytes.TrimPrefix(data, utf8BOM)
-	if !utf8.Valid(data) {
-		return nil, examhall.Errorf(examhall.EINVALID, "the CSV file is not UTF-8 text: save it as CSV (UTF-8)")
+	if !examhall.ValidText(string(data)) {
+		return nil, examhall.Errorf(examhall.EINVALID, "the CSV file is not UTF-8 text (or holds NUL characters): save it as CSV (UTF-8)")
 	}
 	r := csv.NewReader(bytes.NewReader(data))
 	r.FieldsPerRecord = -1 // short rows are reported per row, not as a file error
@@ -169,6 +168,11 @@ func readXLSX(data []byte, limit int) (rows []Row, err error) {
 		row := Row{Line: line, Cells: cells}
 		if row.Empty() {
 			continue
+		}
+		for _, c := range cells {
+			if !examhall.ValidText(c) {
+				return nil, examhall.Errorf(examhall.EINVALID, "worksheet row %d: a cell is not UTF-8 text or holds NUL characters", line)
+			}
 		}
 		if len(rows) == limit {
 			return nil, tooMany(limit)

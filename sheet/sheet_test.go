@@ -101,6 +101,7 @@ func TestReadErrors(t *testing.T) {
 	}{
 		{"bad quote", []byte("a,b\n\"x,y\n"), sheet.CSV, 10, examhall.EINVALID},
 		{"not UTF-8", []byte("a,b\n\xff\xfe,x\n"), sheet.CSV, 10, examhall.EINVALID},
+		{"NUL in a cell", []byte("a,b\nx\x00y,z\n"), sheet.CSV, 10, examhall.EINVALID},
 		{"legacy xls", []byte("\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1rest"), sheet.CSV, 10, examhall.EINVALID},
 		{"broken zip", []byte("PK\x03\x04garbage"), sheet.XLSX, 10, examhall.EINVALID},
 		{"too many CSV rows", []byte("h\n1\n2\n3\n"), sheet.CSV, 2, examhall.ETOOLARGE},

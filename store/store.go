@@ -187,8 +187,18 @@ func mapError(err error) error {
 		return fmt.Errorf("%w: %w", examhall.Errorf(examhall.ECONFLICT, "already exists"), err)
 	case isForeignKey(err):
 		return fmt.Errorf("%w: %w", examhall.Errorf(examhall.EINVALID, "refers to something that does not exist"), err)
+	case isBadText(err):
+		// The surfaces refuse such text first (examhall.ValidText).
+		return fmt.Errorf("%w: %w", examhall.Errorf(examhall.EINVALID, "text must be UTF-8 without NUL characters"), err)
 	}
 	return err
+}
+
+// isBadText reports text PostgreSQL cannot store: invalid UTF-8 or a NUL
+// character (SQLSTATE 22021, character_not_in_repertoire).
+func isBadText(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "22021"
 }
 
 // isUnique reports a unique or primary-key violation.

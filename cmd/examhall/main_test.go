@@ -310,6 +310,39 @@ func TestEndToEnd(t *testing.T) {
 				t.Errorf("list overrides = %d %v, want %s with 20 extra minutes", code, out, self)
 			}
 		})
+		t.Run("text PostgreSQL cannot store", func(t *testing.T) {
+			admin := bearerOf(t, m, res, examhall.RoleAdmin)
+			_, out := call(t, m, "GET", "/api/v5/token.ashx?appid="+res.AppID+"&secret="+res.AppSecret, "", nil)
+			token, _ := out["token"].(string)
+			cheat := fmt.Sprintf(`[{"detectTime":1,"detectType":"11","userId":%q,"extraInfo":"a\u0000b"}]`, self)
+			for _, tt := range []struct {
+				method, target, token string
+				body                  any
+				status                int
+				field, want           string // in the answer
+			}{
+				{"POST", "/api/v1/departments", admin, map[string]string{"name": "nul\x00dept"}, 400, "", ""},
+				{"GET", "/api/v1/users?name=a%00b", admin, nil, 400, "", ""},
+				{"GET", "/api/v1/users/u%FF", admin, nil, 400, "", ""},
+				{"GET", "/exam/roomInfo?roomId=" + room + "%00", tok, nil, 400, "errorCode", examhall.EINVALID},
+				{"POST", "/exam/cheat/addCheatRecord", tok, map[string]string{"examId": res.ExamID, "roomId": room, "data": cheat}, 400, "errorCode", examhall.EINVALID},
+				{"GET", "/api/v5/examaction.ashx?token=" + token + "&action=getUserExam&account=c0001%00", "", nil, 200, "errcode", "40004"},
+				{"GET", "/api/v5/examaction.ashx?token=" + token + "&action=getUserExam&account=%FF", "", nil, 200, "errcode", "40004"},
+			} {
+				code, out := call(t, m, tt.method, tt.target, tt.token, tt.body)
+				if code != tt.status || tt.field != "" && out[tt.field] != tt.want {
+					t.Errorf("%s %s = %d %v, want %d with %s %s", tt.method, tt.target, code, out, tt.status, tt.field, tt.want)
+				}
+			}
+			_, out = call(t, m, "GET", "/api/v1/departments", admin, nil)
+			if raw, _ := json.Marshal(out); strings.Contains(string(raw), "nul") {
+				t.Errorf("a department with a NUL was stored: %s", raw)
+			}
+			code, out := call(t, m, "POST", "/exam/cheat/listCheatRecord", inv, map[string]any{"examId": res.ExamID, "roomId": room, "pageSize": 100, "scrollToken": ""})
+			if raw, _ := json.Marshal(out); code != 200 || strings.Contains(string(raw), `\u0000`) {
+				t.Errorf("a cheat record with a NUL was stored: %d %s", code, raw)
+			}
+		})
 		t.Run("open API", func(t *testing.T) {
 			_, out := call(t, m, "GET", "/api/v5/token.ashx?appid="+res.AppID+"&secret="+res.AppSecret, "", nil)
 			token, _ := out["token"].(string)

@@ -74,6 +74,10 @@ func (s *Server) Handler() http.Handler {
 			s.unrouted(w, r, h)
 			return
 		}
+		if err := httpapi.CheckURL(r); err != nil {
+			s.fail(w, r, err)
+			return
+		}
 		mux.ServeHTTP(w, r)
 	})
 	return httpapi.Recover(s.log(), next, func(w http.ResponseWriter, r *http.Request) {

@@ -179,6 +179,9 @@ const maxDetectTime = 253402300799999
 // ("record 3: detectType is required"), and ETOOLARGE for more than
 // examhall.MaxCheatBatch records.
 func ParseCheatRecords(data string) ([]*examhall.CheatRecord, error) {
+	if httpapi.HasNUL([]byte(data)) {
+		return nil, examhall.Errorf(examhall.EINVALID, "data must not contain NUL characters (\\u0000)")
+	}
 	var raws []json.RawMessage
 	if err := json.Unmarshal([]byte(data), &raws); err != nil {
 		var typ *json.UnmarshalTypeError

@@ -143,6 +143,10 @@ func (s *Server) Handler() http.Handler {
 			s.unrouted(w, r, mux)
 			return
 		}
+		if err := httpapi.CheckURL(r); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
 		mux.ServeHTTP(w, r)
 	})
 	return httpapi.Recover(s.log(), h, func(w http.ResponseWriter, r *http.Request) {

@@ -72,6 +72,9 @@ func readParams(w http.ResponseWriter, r *http.Request) (params, error) {
 	// every request.
 	for _, k := range slices.Sorted(maps.Keys(r.MultipartForm.Value)) {
 		if v := r.MultipartForm.Value[k]; len(v) > 0 {
+			if err := checkText(k, v[0]); err != nil {
+				return nil, err
+			}
 			p.add(k, v[0])
 		}
 	}
@@ -105,7 +108,21 @@ func (p params) addEncoded(s, source string) error {
 		if err1 != nil || err2 != nil {
 			return errorf(CodeBadParameter, "malformed %s near %q", source, truncate(pair, 40))
 		}
+		if err := checkText(k, v); err != nil {
+			return err
+		}
 		p.add(k, v)
+	}
+	return nil
+}
+
+// checkText refuses a parameter that is not examhall.ValidText.
+func checkText(k, v string) error {
+	switch {
+	case !examhall.ValidText(k):
+		return errorf(CodeBadParameter, "parameter names must be UTF-8 text without NUL characters")
+	case !examhall.ValidText(v):
+		return errorf(CodeBadParameter, "parameter %s must be UTF-8 text without NUL characters", truncate(k, 40))
 	}
 	return nil
 }
