@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -245,22 +244,8 @@ func TestUploadCredentialsUnconfigured(t *testing.T) {
 func TestUploadCredentialsVendorFailures(t *testing.T) {
 	var resource, duration = "acs:oss:*:*:exam-bucket/recordings/e1/u1/*", "900"
 	sts := newSTS(t, &resource, &duration)
-	raw := func(status int, body string) string {
-		s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			w.WriteHeader(status)
-			w.Write([]byte(body))
-		}))
-		t.Cleanup(s.Close)
-		return s.URL
-	}
-	block := make(chan struct{})
-	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		select {
-		case <-r.Context().Done():
-		case <-block:
-		}
-	}))
-	t.Cleanup(func() { close(block); slow.Close() })
+	raw := func(status int, body string) string { return aliyunrpctest.Raw(t, status, body) }
+	slow := aliyunrpctest.Hanging(t)
 
 	tests := []struct {
 		name    string
@@ -283,7 +268,7 @@ func TestUploadCredentialsVendorFailures(t *testing.T) {
 		}, 0, func(err error) bool { return strings.Contains(err.Error(), "tomorrow") }},
 		{"gateway error", func(c *upload.Config) { c.STSURL = raw(502, "<html>") }, 0,
 			func(err error) bool { return aliyunrpc.IsCode(err, "HTTP502") }},
-		{"timeout", func(c *upload.Config) { c.STSURL = slow.URL }, 50 * time.Millisecond,
+		{"timeout", func(c *upload.Config) { c.STSURL = slow }, 50 * time.Millisecond,
 			func(err error) bool { return errors.Is(err, context.DeadlineExceeded) }},
 	}
 	for _, tt := range tests {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -194,22 +193,8 @@ func TestCall(t *testing.T) {
 }
 
 func TestCallFailures(t *testing.T) {
-	raw := func(status int, body string) string {
-		s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			w.WriteHeader(status)
-			w.Write([]byte(body))
-		}))
-		t.Cleanup(s.Close)
-		return s.URL
-	}
-	block := make(chan struct{})
-	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		select {
-		case <-r.Context().Done():
-		case <-block:
-		}
-	}))
-	t.Cleanup(func() { close(block); slow.Close() })
+	raw := func(status int, body string) string { return aliyunrpctest.Raw(t, status, body) }
+	slow := aliyunrpctest.Hanging(t)
 
 	tests := []struct {
 		name     string
@@ -222,7 +207,7 @@ func TestCallFailures(t *testing.T) {
 			return err != nil && !errors.As(err, &e)
 		}},
 		{"HTML gateway error", raw(502, "<html>bad gateway</html>"), nil, func(err error) bool { return aliyunrpc.IsCode(err, "HTTP502") }},
-		{"timeout", slow.URL, func() (context.Context, context.CancelFunc) {
+		{"timeout", slow, func() (context.Context, context.CancelFunc) {
 			return context.WithTimeout(context.Background(), 50*time.Millisecond)
 		}, func(err error) bool { return errors.Is(err, context.DeadlineExceeded) }},
 		{"connection refused", "http://127.0.0.1:1/", nil, func(err error) bool { return err != nil }},

@@ -150,3 +150,28 @@ func sign(stringToSign, secret string) string {
 	m.Write([]byte(stringToSign))
 	return base64.StdEncoding.EncodeToString(m.Sum(nil))
 }
+
+// Raw starts a server answering every request with status and body as
+// they are (a broken endpoint, a gateway's HTML page) and returns its URL.
+func Raw(tb testing.TB, status int, body string) string {
+	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(status)
+		w.Write([]byte(body))
+	}))
+	tb.Cleanup(s.Close)
+	return s.URL
+}
+
+// Hanging starts a server that answers no request until the client gives
+// up, and returns its URL.
+func Hanging(tb testing.TB) string {
+	block := make(chan struct{})
+	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+		case <-block:
+		}
+	}))
+	tb.Cleanup(func() { close(block); s.Close() })
+	return s.URL
+}
