@@ -82,6 +82,10 @@ type RoomService interface {
 	// CreateRoom sets r.ID (a UUID, when empty) and the times. EINVALID on an
 	// unknown exam.
 	CreateRoom(ctx context.Context, r *Room) error
+	// CreateRoomWithExam creates e and r, a room of it, in one transaction:
+	// neither is stored unless both are. It sets both IDs (when empty),
+	// r.ExamID and the times.
+	CreateRoomWithExam(ctx context.Context, r *Room, e *Exam) error
 	// UpdateRoom returns the updated room; ENOTFOUND.
 	UpdateRoom(ctx context.Context, id string, upd RoomUpdate) (*Room, error)
 	// DeleteRoom removes a room with its roster; ENOTFOUND.

@@ -102,6 +102,12 @@ func (c *Rooms) CreateRoom(ctx context.Context, r *examhall.Room) error {
 	return c.RoomService.CreateRoom(ctx, r)
 }
 
+// CreateRoomWithExam writes through, as CreateRoom.
+func (c *Rooms) CreateRoomWithExam(ctx context.Context, r *examhall.Room, e *examhall.Exam) error {
+	defer c.inExam.forgetIf(func(memberKey) bool { return true })
+	return c.RoomService.CreateRoomWithExam(ctx, r, e)
+}
+
 // UpdateRoom writes through and forgets the room.
 func (c *Rooms) UpdateRoom(ctx context.Context, id string, upd examhall.RoomUpdate) (*examhall.Room, error) {
 	defer c.rooms.forget(id)

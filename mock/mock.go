@@ -510,17 +510,18 @@ func (m *ExamService) FindUserExams(ctx context.Context, userID string, now time
 
 // RoomService mocks examhall.RoomService.
 type RoomService struct {
-	FindRoomByIDFn  func(ctx context.Context, id string) (*examhall.Room, error)
-	FindRoomsFn     func(ctx context.Context, filter examhall.RoomFilter) ([]*examhall.Room, int, error)
-	CreateRoomFn    func(ctx context.Context, r *examhall.Room) error
-	UpdateRoomFn    func(ctx context.Context, id string, upd examhall.RoomUpdate) (*examhall.Room, error)
-	DeleteRoomFn    func(ctx context.Context, id string) error
-	AddMembersFn    func(ctx context.Context, roomID string, members []examhall.Member) error
-	RemoveMemberFn  func(ctx context.Context, roomID, userID string) error
-	FindMembersFn   func(ctx context.Context, roomID string, role *examhall.Role) ([]*examhall.Member, error)
-	FindMemberFn    func(ctx context.Context, roomID, userID string) (*examhall.Member, error)
-	SetUserStatusFn func(ctx context.Context, roomID, userID string, status int) error
-	InExamFn        func(ctx context.Context, examID, userID string) (bool, error)
+	FindRoomByIDFn       func(ctx context.Context, id string) (*examhall.Room, error)
+	FindRoomsFn          func(ctx context.Context, filter examhall.RoomFilter) ([]*examhall.Room, int, error)
+	CreateRoomFn         func(ctx context.Context, r *examhall.Room) error
+	CreateRoomWithExamFn func(ctx context.Context, r *examhall.Room, e *examhall.Exam) error
+	UpdateRoomFn         func(ctx context.Context, id string, upd examhall.RoomUpdate) (*examhall.Room, error)
+	DeleteRoomFn         func(ctx context.Context, id string) error
+	AddMembersFn         func(ctx context.Context, roomID string, members []examhall.Member) error
+	RemoveMemberFn       func(ctx context.Context, roomID, userID string) error
+	FindMembersFn        func(ctx context.Context, roomID string, role *examhall.Role) ([]*examhall.Member, error)
+	FindMemberFn         func(ctx context.Context, roomID, userID string) (*examhall.Member, error)
+	SetUserStatusFn      func(ctx context.Context, roomID, userID string, status int) error
+	InExamFn             func(ctx context.Context, examID, userID string) (bool, error)
 }
 
 var _ examhall.RoomService = (*RoomService)(nil)
@@ -547,6 +548,14 @@ func (m *RoomService) CreateRoom(ctx context.Context, r *examhall.Room) error {
 		panic("mock: unexpected call to RoomService.CreateRoom")
 	}
 	return m.CreateRoomFn(ctx, r)
+}
+
+// CreateRoomWithExam calls CreateRoomWithExamFn.
+func (m *RoomService) CreateRoomWithExam(ctx context.Context, r *examhall.Room, e *examhall.Exam) error {
+	if m.CreateRoomWithExamFn == nil {
+		panic("mock: unexpected call to RoomService.CreateRoomWithExam")
+	}
+	return m.CreateRoomWithExamFn(ctx, r, e)
 }
 
 // UpdateRoom calls UpdateRoomFn.

@@ -207,39 +207,52 @@ func (db *DB) loadAudiences(ctx context.Context, q querier, exams []*examhall.Ex
 // lists. EINVALID for an invalid exam or an unknown audience department or
 // user; ECONFLICT when the ID is taken.
 func (db *DB) CreateExam(ctx context.Context, e *examhall.Exam) error {
-	e.BeginTime, e.EndTime = msTime(e.BeginTime), msTime(e.EndTime)
-	if err := e.Validate(); err != nil {
-		return err
-	}
-	id := e.ID
-	if id == "" {
-		id = examhall.NewID(6)
-	} else if err := validExamID(id); err != nil {
-		return err
-	}
-	deptIDs, userIDs := uniqueIDs(e.AudienceDeptIDs), uniqueIDs(e.AudienceUserIDs)
-	now := db.now()
-	err := db.transact(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO exams (id, name, begin_time, end_time, answer_minutes,
-			pass_score, paper_score, allow_times, integral_rate, shuffle_questions, shuffle_options,
-			partial_credit, audience, status, created_by, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16)`,
-			id, e.Name, ms(e.BeginTime), ms(e.EndTime), e.AnswerMinutes, e.PassScore, e.PaperScore,
-			e.AllowTimes, e.IntegralRate, e.ShuffleQuestions, e.ShuffleOptions, e.PartialCredit,
-			string(e.Audience), string(e.Status), e.CreatedBy, ms(now))
-		if isUnique(err) {
-			return examhall.Errorf(examhall.ECONFLICT, "exam id %q is taken", id)
-		} else if err != nil {
-			return err
-		}
-		return db.setAudience(ctx, tx, id, deptIDs, userIDs)
-	})
+	ne, err := newExam(e)
 	if err != nil {
+		return err
+	}
+	now := db.now()
+	if err := db.transact(ctx, func(tx *sql.Tx) error { return db.insertExam(ctx, tx, ne, now) }); err != nil {
 		return fmt.Errorf("create exam: %w", err)
 	}
-	e.ID, e.AudienceDeptIDs, e.AudienceUserIDs = id, deptIDs, userIDs
-	e.CreatedAt, e.UpdatedAt = now, now
+	ne.CreatedAt, ne.UpdatedAt = now, now
+	*e = *ne
 	return nil
+}
+
+// newExam returns a validated copy of e to insert: its ID chosen (when
+// empty), times to the millisecond, audience lists without repeats. e
+// itself is left as it is until the insert commits.
+func newExam(e *examhall.Exam) (*examhall.Exam, error) {
+	ne := *e
+	ne.BeginTime, ne.EndTime = msTime(ne.BeginTime), msTime(ne.EndTime)
+	if err := ne.Validate(); err != nil {
+		return nil, err
+	}
+	if ne.ID == "" {
+		ne.ID = examhall.NewID(6)
+	} else if err := validExamID(ne.ID); err != nil {
+		return nil, err
+	}
+	ne.AudienceDeptIDs, ne.AudienceUserIDs = uniqueIDs(ne.AudienceDeptIDs), uniqueIDs(ne.AudienceUserIDs)
+	return &ne, nil
+}
+
+// insertExam inserts an exam from newExam with its audience.
+func (db *DB) insertExam(ctx context.Context, tx *sql.Tx, e *examhall.Exam, now time.Time) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO exams (id, name, begin_time, end_time, answer_minutes,
+		pass_score, paper_score, allow_times, integral_rate, shuffle_questions, shuffle_options,
+		partial_credit, audience, status, created_by, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16)`,
+		e.ID, e.Name, ms(e.BeginTime), ms(e.EndTime), e.AnswerMinutes, e.PassScore, e.PaperScore,
+		e.AllowTimes, e.IntegralRate, e.ShuffleQuestions, e.ShuffleOptions, e.PartialCredit,
+		string(e.Audience), string(e.Status), e.CreatedBy, ms(now))
+	if isUnique(err) {
+		return examhall.Errorf(examhall.ECONFLICT, "exam id %q is taken", e.ID)
+	} else if err != nil {
+		return err
+	}
+	return db.setAudience(ctx, tx, e.ID, e.AudienceDeptIDs, e.AudienceUserIDs)
 }
 
 // validExamID checks an ID a caller chose: stream names embed exam IDs and

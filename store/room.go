@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -74,6 +75,45 @@ func (db *DB) FindRooms(ctx context.Context, f examhall.RoomFilter) (_ []*examha
 // EINVALID on an unknown exam or a bad field; ECONFLICT on a taken ID.
 func (db *DB) CreateRoom(ctx context.Context, r *examhall.Room) (err error) {
 	defer annotate(&err, "CreateRoom")
+	if err := checkNewRoom(r); err != nil {
+		return err
+	}
+	now := db.now()
+	return db.transact(ctx, func(tx *sql.Tx) error { return insertRoom(ctx, tx, r, now) })
+}
+
+// CreateRoomWithExam stores e and r, a room of it, in one transaction, so
+// that a room created without an exam never leaves its own exam behind
+// alone. It sets both IDs (when empty), r.ExamID and the times; errors as
+// CreateExam's and CreateRoom's.
+func (db *DB) CreateRoomWithExam(ctx context.Context, r *examhall.Room, e *examhall.Exam) (err error) {
+	defer annotate(&err, "CreateRoomWithExam")
+	if err := checkNewRoom(r); err != nil {
+		return err
+	}
+	ne, err := newExam(e)
+	if err != nil {
+		return err
+	}
+	now := db.now()
+	err = db.transact(ctx, func(tx *sql.Tx) error {
+		if err := db.insertExam(ctx, tx, ne, now); err != nil {
+			return err
+		}
+		r.ExamID = ne.ID
+		return insertRoom(ctx, tx, r, now)
+	})
+	if err != nil {
+		return err
+	}
+	ne.CreatedAt, ne.UpdatedAt = now, now
+	*e = *ne
+	return nil
+}
+
+// checkNewRoom validates a room to create and gives it an ID when it has
+// none.
+func checkNewRoom(r *examhall.Room) error {
 	if err := examhall.ValidateRoomName(r.Name); err != nil {
 		return err
 	}
@@ -83,21 +123,23 @@ func (db *DB) CreateRoom(ctx context.Context, r *examhall.Room) (err error) {
 	if r.ID == "" {
 		r.ID = uuid.NewString()
 	}
-	now := db.now()
-	return db.transact(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO rooms (`+roomColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)`,
-			r.ID, r.Name, r.ExamID, r.Status, r.AudioStatus, r.IMGroupID, r.CreatedBy, ms(now))
-		switch {
-		case isForeignKey(err):
-			return fmt.Errorf("%w: %w", examhall.Errorf(examhall.EINVALID, "exam %q not found", r.ExamID), err)
-		case isUnique(err):
-			return fmt.Errorf("%w: %w", examhall.Errorf(examhall.ECONFLICT, "room %q already exists", r.ID), err)
-		case err != nil:
-			return err
-		}
-		r.CreatedAt, r.UpdatedAt = now, now
-		return nil
-	})
+	return nil
+}
+
+// insertRoom inserts r and sets its times.
+func insertRoom(ctx context.Context, tx *sql.Tx, r *examhall.Room, now time.Time) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO rooms (`+roomColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)`,
+		r.ID, r.Name, r.ExamID, r.Status, r.AudioStatus, r.IMGroupID, r.CreatedBy, ms(now))
+	switch {
+	case isForeignKey(err):
+		return fmt.Errorf("%w: %w", examhall.Errorf(examhall.EINVALID, "exam %q not found", r.ExamID), err)
+	case isUnique(err):
+		return fmt.Errorf("%w: %w", examhall.Errorf(examhall.ECONFLICT, "room %q already exists", r.ID), err)
+	case err != nil:
+		return err
+	}
+	r.CreatedAt, r.UpdatedAt = now, now
+	return nil
 }
 
 // validateRoomStates checks a room's status and audio status (nil: unset).

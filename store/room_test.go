@@ -33,6 +33,54 @@ func coreMustMembers(tb testing.TB, db *DB, roomID string, role examhall.Role, u
 	}
 }
 
+// TestCreateRoomWithExam: the room and its own exam are stored together,
+// or neither is.
+func TestCreateRoomWithExam(t *testing.T) {
+	testDBs(t, func(t *testing.T, db *DB) {
+		ctx := context.Background()
+		exam := func(name string) *examhall.Exam {
+			return engineNewExam(func(e *examhall.Exam) { e.Name = name })
+		}
+		r := &examhall.Room{Name: "Room A", CreatedBy: "teacher"}
+		e := exam("Room A")
+		if err := db.CreateRoomWithExam(ctx, r, e); err != nil {
+			t.Fatal(err)
+		}
+		if e.ID == "" || r.ExamID != e.ID || e.CreatedAt.IsZero() || r.CreatedAt.IsZero() {
+			t.Fatalf("room %+v, exam %+v: want both stored, the room in the exam", r, e)
+		}
+		if got, err := db.FindExamByID(ctx, e.ID); err != nil || got.Name != "Room A" {
+			t.Errorf("FindExamByID = %+v, %v", got, err)
+		}
+		if got, err := db.FindRoomByID(ctx, r.ID); err != nil || got.ExamID != e.ID {
+			t.Errorf("FindRoomByID = %+v, %v", got, err)
+		}
+
+		exams := coreCount(t, db, "exams")
+		for _, tt := range []struct {
+			name string
+			room *examhall.Room
+			exam *examhall.Exam
+			code string
+		}{
+			// The room fails after the exam was inserted: both roll back.
+			{"room ID taken", &examhall.Room{ID: r.ID, Name: "Room B"}, exam("Room B"), examhall.ECONFLICT},
+			{"exam ID taken", &examhall.Room{Name: "Room C"}, engineNewExam(func(e *examhall.Exam) { e.ID = r.ExamID }), examhall.ECONFLICT},
+			{"bad exam", &examhall.Room{Name: "Room D"}, exam(""), examhall.EINVALID},
+			{"bad room", &examhall.Room{Name: ""}, exam("Room E"), examhall.EINVALID},
+		} {
+			err := db.CreateRoomWithExam(ctx, tt.room, tt.exam)
+			engineWantCode(t, tt.name, err, tt.code)
+		}
+		if n := coreCount(t, db, "exams"); n != exams {
+			t.Errorf("exams: %d after the failures, want %d", n, exams)
+		}
+		if n := coreCount(t, db, "rooms"); n != 1 {
+			t.Errorf("rooms: %d, want 1", n)
+		}
+	})
+}
+
 func TestRoomCRUD(t *testing.T) {
 	testDBs(t, func(t *testing.T, db *DB) {
 		ctx := context.Background()

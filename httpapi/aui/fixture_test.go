@@ -92,6 +92,12 @@ func (r *fakeRooms) CreateRoom(ctx context.Context, room *examhall.Room) error {
 	return nil
 }
 
+func (r *fakeRooms) CreateRoomWithExam(ctx context.Context, room *examhall.Room, e *examhall.Exam) error {
+	r.f.write("CreateRoomWithExam", *e)
+	e.ID, room.ExamID = "exam-new", "exam-new"
+	return r.CreateRoom(ctx, room)
+}
+
 func (r *fakeRooms) UpdateRoom(ctx context.Context, id string, upd examhall.RoomUpdate) (*examhall.Room, error) {
 	r.f.write("UpdateRoom", id, upd)
 	room, ok := r.rooms[id]
@@ -240,11 +246,6 @@ func newFixture(t testing.TB) *fixture {
 				return &c, nil
 			}
 			return nil, notFound("exam")
-		},
-		CreateExamFn: func(ctx context.Context, e *examhall.Exam) error {
-			f.write("CreateExam", *e)
-			e.ID = "exam-new"
-			return nil
 		},
 	}
 	clip := examhall.Audio{ID: "a1", Classify: 2, Name: "Opening", URL: "https://cdn/a1.mp3", OSSURL: "oss://a1.mp3"}

@@ -89,7 +89,7 @@ func (s *Server) createRoomLegacy(w http.ResponseWriter, r *http.Request) (any, 
 //
 // Nothing is written unless the IM group is created: the room ID is made
 // first so the group can be named after it, and the exam (when needed) and
-// the room are created only after.
+// the room are created only after, in one transaction.
 func (s *Server) doCreateRoom(r *http.Request, req *createRoomRequest) (any, error) {
 	ctx := r.Context()
 	if err := s.Policy.Staff(ctx); err != nil {
@@ -118,11 +118,22 @@ func (s *Server) doCreateRoom(r *http.Request, req *createRoomRequest) (any, err
 	if err != nil {
 		return nil, err
 	}
-	examID := req.ExamID
-	if examID == "" {
-		// As the vendor does: a room without an exam gets its own, open for a day.
+	room := &examhall.Room{
+		ID:          roomID,
+		Name:        req.Name,
+		ExamID:      req.ExamID,
+		Status:      examhall.RoomRunning,
+		AudioStatus: examhall.AudioSilent,
+		IMGroupID:   groupID,
+		CreatedBy:   c.ID,
+	}
+	if req.ExamID != "" {
+		err = s.Rooms.CreateRoom(ctx, room)
+	} else {
+		// As the vendor does: a room without an exam gets its own, open for
+		// a day, created with it.
 		now := s.now()
-		e := &examhall.Exam{
+		err = s.Rooms.CreateRoomWithExam(ctx, room, &examhall.Exam{
 			Name:         req.Name,
 			BeginTime:    now,
 			EndTime:      now.Add(24 * time.Hour),
@@ -131,22 +142,9 @@ func (s *Server) doCreateRoom(r *http.Request, req *createRoomRequest) (any, err
 			Audience:     examhall.AudienceUsers,
 			Status:       examhall.ExamPublished,
 			CreatedBy:    c.ID,
-		}
-		if err := s.Exams.CreateExam(ctx, e); err != nil {
-			return nil, err
-		}
-		examID = e.ID
+		})
 	}
-	room := &examhall.Room{
-		ID:          roomID,
-		Name:        req.Name,
-		ExamID:      examID,
-		Status:      examhall.RoomRunning,
-		AudioStatus: examhall.AudioSilent,
-		IMGroupID:   groupID,
-		CreatedBy:   c.ID,
-	}
-	if err := s.Rooms.CreateRoom(ctx, room); err != nil {
+	if err != nil {
 		return nil, err
 	}
 	return roomData{

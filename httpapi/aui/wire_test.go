@@ -47,8 +47,9 @@ func TestCreateRoom(t *testing.T) {
 		"createTeacher": "teacher1"
 	}`))
 
-	// The IM group comes first and is named after the room; then the exam the
-	// vendor creates for a room without one; then the room.
+	// The IM group comes first and is named after the room; then the room
+	// with the exam the vendor creates for a room without one (the fake
+	// records the exam, then the room).
 	wantExam := examhall.Exam{
 		Name: "考场名称-2024全国本科艺术考试第0001考场", BeginTime: t0, EndTime: t0.Add(24 * time.Hour),
 		AllowTimes: 1, IntegralRate: examhall.DefaultIntegralRate, Audience: examhall.AudienceUsers,
@@ -56,7 +57,7 @@ func TestCreateRoom(t *testing.T) {
 	}
 	want := []call{
 		{"CreateGroup", []any{[]examhall.IMServer{examhall.IMAliyunNew}, id}},
-		{"CreateExam", []any{wantExam}},
+		{"CreateRoomWithExam", []any{wantExam}},
 		{"CreateRoom", []any{&examhall.Room{ID: id, Name: wantExam.Name, ExamID: "exam-new", IMGroupID: id, CreatedBy: "teacher1", CreatedAt: t0, UpdatedAt: t0}}},
 	}
 	if diff := cmp.Diff(want, f.writes); diff != "" {
