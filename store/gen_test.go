@@ -407,3 +407,40 @@ func BenchmarkSubmitExpiredIdle(b *testing.B) {
 		})
 	})
 }
+
+// BenchmarkSaveAnswers measures autosaves: 200 candidates (b.SetParallelism)
+// each saving one answer after another without pause, to attempts in
+// progress of one exam, reporting saves/s and latency percentiles.
+func BenchmarkSaveAnswers(b *testing.B) {
+	engineBenchDBs(b, func(b *testing.B, db *DB) {
+		ctx := context.Background()
+		now := engineT0.Add(30 * time.Minute)
+		const candidates = 2000
+		ids := engineInProgress(b, db, candidates, now)
+		engineCheckpoint(b, db)
+		var next atomic.Int64
+		var mu sync.Mutex
+		var lat []time.Duration
+		b.SetParallelism(max(1, 200/runtime.GOMAXPROCS(0)))
+		b.ResetTimer()
+		b.RunParallel(func(pb *testing.PB) {
+			var mine []time.Duration
+			for pb.Next() {
+				i := next.Add(1)
+				ans := []examhall.Answer{{QuestionID: fmt.Sprintf("q%02d", i%20), Choices: []int{int(i % 4)}}}
+				start := time.Now()
+				if _, err := db.SaveAnswers(ctx, ids[i%candidates], ans, now); err != nil {
+					b.Error(err)
+					return
+				}
+				mine = append(mine, time.Since(start))
+			}
+			mu.Lock()
+			lat = append(lat, mine...)
+			mu.Unlock()
+		})
+		b.StopTimer()
+		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "saves/s")
+		engineReportLatency(b, lat)
+	})
+}
