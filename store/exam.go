@@ -215,7 +215,6 @@ func (db *DB) CreateExam(ctx context.Context, e *examhall.Exam) error {
 	if err := db.transact(ctx, func(tx *sql.Tx) error { return db.insertExam(ctx, tx, ne, now) }); err != nil {
 		return fmt.Errorf("create exam: %w", err)
 	}
-	ne.CreatedAt, ne.UpdatedAt = now, now
 	*e = *ne
 	return nil
 }
@@ -238,7 +237,8 @@ func newExam(e *examhall.Exam) (*examhall.Exam, error) {
 	return &ne, nil
 }
 
-// insertExam inserts an exam from newExam with its audience.
+// insertExam inserts an exam from newExam with its audience and sets its
+// times.
 func (db *DB) insertExam(ctx context.Context, tx *sql.Tx, e *examhall.Exam, now time.Time) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO exams (id, name, begin_time, end_time, answer_minutes,
 		pass_score, paper_score, allow_times, integral_rate, shuffle_questions, shuffle_options,
@@ -252,6 +252,7 @@ func (db *DB) insertExam(ctx context.Context, tx *sql.Tx, e *examhall.Exam, now 
 	} else if err != nil {
 		return err
 	}
+	e.CreatedAt, e.UpdatedAt = now, now
 	return db.setAudience(ctx, tx, e.ID, e.AudienceDeptIDs, e.AudienceUserIDs)
 }
 

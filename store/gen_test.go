@@ -239,30 +239,12 @@ func BenchmarkSubmitParallel(b *testing.B) {
 		b.Run("closed", func(b *testing.B) {
 			ids := engineInProgress(b, db, b.N, now)
 			engineCheckpoint(b, db)
-			var next atomic.Int64
-			var mu sync.Mutex
-			var lat []time.Duration
-			b.SetParallelism(max(1, 200/runtime.GOMAXPROCS(0)))
 			q := &db.engine.closeQ
 			batches, items := q.batches.Load(), q.items.Load()
-			b.ResetTimer()
-			b.RunParallel(func(pb *testing.PB) {
-				var mine []time.Duration
-				for pb.Next() {
-					id := ids[next.Add(1)-1]
-					start := time.Now()
-					if _, err := db.SubmitAttempt(ctx, id, now); err != nil {
-						b.Error(err)
-						return
-					}
-					mine = append(mine, time.Since(start))
-				}
-				mu.Lock()
-				lat = append(lat, mine...)
-				mu.Unlock()
+			engineRunCallers(b, func(i int64) error {
+				_, err := db.SubmitAttempt(ctx, ids[i], now)
+				return err
 			})
-			b.StopTimer()
-			engineReportLatency(b, lat)
 			b.ReportMetric(float64(q.items.Load()-items)/float64(max(q.batches.Load()-batches, 1)), "batch")
 		})
 		b.Run("burst", func(b *testing.B) {
@@ -418,29 +400,39 @@ func BenchmarkSaveAnswers(b *testing.B) {
 		const candidates = 2000
 		ids := engineInProgress(b, db, candidates, now)
 		engineCheckpoint(b, db)
-		var next atomic.Int64
-		var mu sync.Mutex
-		var lat []time.Duration
-		b.SetParallelism(max(1, 200/runtime.GOMAXPROCS(0)))
-		b.ResetTimer()
-		b.RunParallel(func(pb *testing.PB) {
-			var mine []time.Duration
-			for pb.Next() {
-				i := next.Add(1)
-				ans := []examhall.Answer{{QuestionID: fmt.Sprintf("q%02d", i%20), Choices: []int{int(i % 4)}}}
-				start := time.Now()
-				if _, err := db.SaveAnswers(ctx, ids[i%candidates], ans, now); err != nil {
-					b.Error(err)
-					return
-				}
-				mine = append(mine, time.Since(start))
-			}
-			mu.Lock()
-			lat = append(lat, mine...)
-			mu.Unlock()
+		engineRunCallers(b, func(i int64) error {
+			ans := []examhall.Answer{{QuestionID: fmt.Sprintf("q%02d", i%20), Choices: []int{int(i % 4)}}}
+			_, err := db.SaveAnswers(ctx, ids[i%candidates], ans, now)
+			return err
 		})
-		b.StopTimer()
 		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "saves/s")
-		engineReportLatency(b, lat)
 	})
+}
+
+// engineRunCallers runs call(0) … call(b.N-1) from about 200 goroutines
+// (b.SetParallelism) without pause, timing only the calls, and reports
+// their latency percentiles.
+func engineRunCallers(b *testing.B, call func(i int64) error) {
+	var next atomic.Int64
+	var mu sync.Mutex
+	var lat []time.Duration
+	b.SetParallelism(max(1, 200/runtime.GOMAXPROCS(0)))
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		var mine []time.Duration
+		for pb.Next() {
+			i := next.Add(1) - 1
+			start := time.Now()
+			if err := call(i); err != nil {
+				b.Error(err)
+				return
+			}
+			mine = append(mine, time.Since(start))
+		}
+		mu.Lock()
+		lat = append(lat, mine...)
+		mu.Unlock()
+	})
+	b.StopTimer()
+	engineReportLatency(b, lat)
 }

@@ -106,7 +106,6 @@ func (db *DB) CreateRoomWithExam(ctx context.Context, r *examhall.Room, e *examh
 	if err != nil {
 		return err
 	}
-	ne.CreatedAt, ne.UpdatedAt = now, now
 	*e = *ne
 	return nil
 }

@@ -180,7 +180,7 @@ const maxDetectTime = 253402300799999
 // examhall.MaxCheatBatch records.
 func ParseCheatRecords(data string) ([]*examhall.CheatRecord, error) {
 	if httpapi.HasNUL([]byte(data)) {
-		return nil, examhall.Errorf(examhall.EINVALID, "data must not contain NUL characters (\\u0000)")
+		return nil, httpapi.NULError("data")
 	}
 	var raws []json.RawMessage
 	if err := json.Unmarshal([]byte(data), &raws); err != nil {
