@@ -393,10 +393,16 @@ var qIntegral = strings.ReplaceAll(`(trunc({y}) + CASE WHEN {y} - trunc({y}) >= 
 var (
 	// qCloseSQLite closes attempt $1 at $2.
 	qCloseSQLite = closeQuery("max(a.begin_time, min(a.deadline, $2))", "", "a.id = $1")
-	// qClosePostgres closes the attempts $1 (text[]) at $2 (bigint[]) and
-	// returns them.
-	qClosePostgres = closeQuery("GREATEST(a.begin_time, LEAST(a.deadline, v.at))",
-		", unnest($1::text[], $2::bigint[]) AS v (id, at)", "a.id = v.id") + " RETURNING " + attemptColumns
+	// qClosePostgres closes the attempts $1 (text[]) at $2 (bigint[]), adds
+	// the published ones to their exams' statistics (as addStats, in exam ID
+	// order, so that concurrent batches lock stats rows alike) and returns
+	// them: one statement, so one round trip and its own transaction.
+	qClosePostgres = `WITH c AS (` + closeQuery("GREATEST(a.begin_time, LEAST(a.deadline, v.at))",
+		", unnest($1::text[], $2::bigint[]) AS v (id, at)", "a.id = v.id") + ` RETURNING ` + attemptColumns + `),
+	s AS (` + strings.Replace(qAddStats, `VALUES ($1, $2, $3, $4, $5, $6)`, `SELECT exam_id, count(*),
+		count(*) FILTER (WHERE passed), sum(score), max(score), min(score)
+		FROM c WHERE status = 'published' GROUP BY exam_id ORDER BY exam_id`, 1) + `)
+	SELECT * FROM c`
 )
 
 // closeQuery fills in qClose for a dialect: the end time, more FROM items,
@@ -501,36 +507,35 @@ const maxCloseBatch = 256
 // adds the published ones to their exams' statistics, in one transaction:
 // a few statements whatever the batch size. An attempt twice in the batch
 // is closed once.
-func (db *DB) writeBatch(ctx context.Context, batch []*closeReq) error {
+func (db *DB) writeBatch(ctx context.Context, batch []*closeReq) (err error) {
+	for _, r := range batch {
+		r.closed = false
+	}
+	defer func() {
+		if err != nil {
+			for _, r := range batch {
+				r.closed = false // rolled back
+			}
+		}
+	}()
+	if db.dialect == Postgres {
+		return mapError(db.closePostgres(ctx, batch))
+	}
 	if err := db.prepareHot(ctx); err != nil {
 		return err
 	}
-	err := db.transact(ctx, func(tx *sql.Tx) error {
-		for _, r := range batch {
-			r.closed = false
-		}
-		closeAll := db.closeSQLite
-		if db.dialect == Postgres {
-			closeAll = db.closePostgres
-		}
-		stats, err := closeAll(ctx, tx, batch)
+	return db.transact(ctx, func(tx *sql.Tx) error {
+		stats, err := db.closeSQLite(ctx, tx, batch)
 		if err != nil {
 			return err
 		}
-		// In exam ID order, so concurrent batches lock stats rows alike.
-		for _, examID := range slices.Sorted(maps.Keys(stats)) {
-			if err := db.addStats(ctx, tx, examID, *stats[examID]); err != nil {
+		for examID, d := range stats {
+			if err := db.addStats(ctx, tx, examID, *d); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
-	if err != nil {
-		for _, r := range batch {
-			r.closed = false // rolled back
-		}
-	}
-	return err
 }
 
 // published gathers the statistics of closed attempts by exam.
@@ -586,10 +591,10 @@ func (db *DB) closeSQLite(ctx context.Context, tx *sql.Tx, batch []*closeReq) (p
 	return scanClosed(rows, closed)
 }
 
-// closePostgres closes the batch's attempts in one statement, as each
-// statement is a round trip, and returns what they published. The IDs go
-// in order, so two batches sharing attempts lock them alike.
-func (db *DB) closePostgres(ctx context.Context, tx *sql.Tx, batch []*closeReq) (published, error) {
+// closePostgres closes the batch's attempts in one statement (qClosePostgres),
+// as each statement is a round trip, and so in a transaction of its own. The
+// IDs go in order, so two batches sharing attempts lock them alike.
+func (db *DB) closePostgres(ctx context.Context, batch []*closeReq) error {
 	first := make(map[string]*closeReq, len(batch))
 	for _, r := range batch {
 		if first[r.id] == nil {
@@ -601,12 +606,14 @@ func (db *DB) closePostgres(ctx context.Context, tx *sql.Tx, batch []*closeReq) 
 	for i, id := range ids {
 		ats[i] = ms(first[id].at)
 	}
-	rows, err := tx.QueryContext(ctx, qClosePostgres, ids, ats)
+	rows, err := db.w.QueryContext(ctx, qClosePostgres, ids, ats)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer rows.Close()
-	return scanClosed(rows, first)
+	// The statement has committed once the rows are all read without error.
+	_, err = scanClosed(rows, first)
+	return err
 }
 
 // scanClosed scans the closed attempts into their requests (r.row,
