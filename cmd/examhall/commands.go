@@ -33,6 +33,9 @@ func (m *Main) parse(fs *flag.FlagSet, args []string, stderr io.Writer) error {
 		return fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
 	}
 	m.Config.loadSecrets()
+	if m.Config.PublicURL == "" {
+		m.Config.PublicURL = m.Config.publicURL()
+	}
 	if err := envError(); err != nil {
 		return err
 	}

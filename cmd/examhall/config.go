@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net"
 	"net/url"
 	"os"
 	"strconv"
@@ -28,11 +29,12 @@ type Config struct {
 	TZ       string // EXAMHALL_TZ
 	LogLevel string // EXAMHALL_LOG_LEVEL: debug, info, warn, error
 	// DebugAddr, when set, serves Prometheus metrics (/metrics) and Go's
-	// profiler (/debug/pprof/) there; EXAMHALL_DEBUG_ADDR. Bind it to
-	// loopback or a private network: it has no authentication.
-	DebugAddr string
+	// profiler (/debug/pprof/) there; EXAMHALL_DEBUG_ADDR. Beyond loopback
+	// it requires DebugToken (EXAMHALL_DEBUG_TOKEN) as a bearer token.
+	DebugAddr  string
+	DebugToken string
 
-	PublicURL            string        // EXAMHALL_PUBLIC_URL: base of exam entry URLs
+	PublicURL            string        // EXAMHALL_PUBLIC_URL: base of exam entry URLs; empty = http://localhost:<Addr's port>
 	ExamineeClientURL    string        // EXAMHALL_EXAMINEE_CLIENT_URL: join-link base for examinees
 	InvigilatorClientURL string        // EXAMHALL_INVIGILATOR_CLIENT_URL: join-link base for invigilators
 	JoinMargin           time.Duration // EXAMHALL_JOIN_MARGIN: join links expire at the exam's end plus this
@@ -54,7 +56,6 @@ func DefaultConfig() Config {
 		Data:                 "./data",
 		TZ:                   "Asia/Shanghai",
 		LogLevel:             "info",
-		PublicURL:            "http://localhost:7001",
 		ExamineeClientURL:    "http://localhost:8001",
 		InvigilatorClientURL: "http://localhost:8000",
 		JoinMargin:           examhall.DefaultJoinMargin,
@@ -90,7 +91,24 @@ func (c *Config) Validate() error {
 	if c.JoinMargin < 0 {
 		errs = append(errs, errors.New("EXAMHALL_JOIN_MARGIN must not be negative"))
 	}
+	if c.DebugAddr != "" && c.DebugToken == "" {
+		if host, _, err := net.SplitHostPort(c.DebugAddr); err != nil {
+			errs = append(errs, fmt.Errorf("--debug-addr (EXAMHALL_DEBUG_ADDR) %q: %w", c.DebugAddr, err))
+		} else if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+			errs = append(errs, fmt.Errorf("--debug-addr (EXAMHALL_DEBUG_ADDR) %q listens beyond loopback: "+
+				"set EXAMHALL_DEBUG_TOKEN, which callers then send as a bearer token", c.DebugAddr))
+		}
+	}
 	return errors.Join(errs...)
+}
+
+// publicURL is the default of PublicURL: this host at Addr's port.
+func (c *Config) publicURL() string {
+	_, port, err := net.SplitHostPort(c.Addr)
+	if err != nil || port == "" {
+		port = "7001"
+	}
+	return "http://localhost:" + port
 }
 
 // DSN is the store to open: --db, or the SQLite file in --data.
@@ -137,9 +155,9 @@ func (c *Config) storeFlags(fs *flag.FlagSet) {
 func (c *Config) serveFlags(fs *flag.FlagSet) {
 	c.storeFlags(fs)
 	fs.StringVar(&c.Addr, "addr", envOr("EXAMHALL_ADDR", c.Addr), "listen address (env EXAMHALL_ADDR)")
-	fs.StringVar(&c.DebugAddr, "debug-addr", envOr("EXAMHALL_DEBUG_ADDR", c.DebugAddr), "serve /metrics and /debug/pprof/ on this address, e.g. 127.0.0.1:6060; no authentication (env EXAMHALL_DEBUG_ADDR)")
+	fs.StringVar(&c.DebugAddr, "debug-addr", envOr("EXAMHALL_DEBUG_ADDR", c.DebugAddr), "serve /metrics and /debug/pprof/ on this address, e.g. 127.0.0.1:6060; beyond loopback only with EXAMHALL_DEBUG_TOKEN (env EXAMHALL_DEBUG_ADDR)")
 	fs.BoolVar(&c.Demo, "demo", envBool("EXAMHALL_DEMO", c.Demo), "seed the demo into an empty store (env EXAMHALL_DEMO)")
-	fs.StringVar(&c.PublicURL, "public-url", envOr("EXAMHALL_PUBLIC_URL", c.PublicURL), "public base URL of exam entry links (env EXAMHALL_PUBLIC_URL)")
+	fs.StringVar(&c.PublicURL, "public-url", envOr("EXAMHALL_PUBLIC_URL", c.PublicURL), "public base URL of exam entry links; default http://localhost:<port of --addr> (env EXAMHALL_PUBLIC_URL)")
 	fs.StringVar(&c.ExamineeClientURL, "examinee-client", envOr("EXAMHALL_EXAMINEE_CLIENT_URL", c.ExamineeClientURL), "examinee client page, base of join links (env EXAMHALL_EXAMINEE_CLIENT_URL)")
 	fs.StringVar(&c.InvigilatorClientURL, "invigilator-client", envOr("EXAMHALL_INVIGILATOR_CLIENT_URL", c.InvigilatorClientURL), "invigilator client page, base of join links (env EXAMHALL_INVIGILATOR_CLIENT_URL)")
 	fs.StringVar(&c.CORSOrigins, "cors-origins", envOr("EXAMHALL_CORS_ORIGINS", c.CORSOrigins), "comma-separated browser origins allowed to call the API; default the two client URLs' origins (env EXAMHALL_CORS_ORIGINS)")
@@ -151,6 +169,7 @@ func (c *Config) serveFlags(fs *flag.FlagSet) {
 // loadSecrets fills the settings that come only from the environment.
 func (c *Config) loadSecrets() {
 	c.JWTKey = env("EXAMHALL_JWT_KEY")
+	c.DebugToken = env("EXAMHALL_DEBUG_TOKEN")
 	c.Live = live.Config{
 		PushDomain:      env("EXAMHALL_LIVE_PUSH_DOMAIN"),
 		PullDomain:      env("EXAMHALL_LIVE_PULL_DOMAIN"),
