@@ -63,9 +63,9 @@ func jsonObject[V any](m map[string]V) (string, error) {
 	return string(b), err
 }
 
-// The statements of the hot paths, prepared once on SQLite (see prepareHot
-// and hotRead). qAttemptWithExam also serves writes, with a row lock clause
-// appended on PostgreSQL.
+// The statements of the hot paths, prepared once on SQLite (see prepareHot,
+// hotRead and writeOne). qAttemptWithExam also serves writes, with a row
+// lock clause appended on PostgreSQL.
 const (
 	qAttemptWithExam = `SELECT ` + attemptColumns + `, ` + examColumns + `
 		FROM attempts a JOIN exams e ON e.id = a.exam_id WHERE a.id = $1`
@@ -75,7 +75,10 @@ const (
 	qInsertAttempt = `INSERT INTO attempts (id, exam_id, user_id, seq, status, begin_time, deadline, seed,
 			marks, score, needs_marking)
 		VALUES ($1, $2, $3, $4, 'in_progress', $5, $6, $7, $8, $9, $10)`
-	qSaveAnswers = `UPDATE attempts SET answers = $2, saved_at = $3, marks = $4, score = $5 WHERE id = $1`
+	// qSaveAnswers writes a save, unless the attempt was saved ($6 is the
+	// saved_at read) or closed since.
+	qSaveAnswers = `UPDATE attempts SET answers = $2, saved_at = $3, marks = $4, score = $5
+		WHERE id = $1 AND saved_at = $6 AND end_time = 0`
 )
 
 // hotQueries lists the statements prepareHot prepares.
@@ -270,6 +273,12 @@ func (db *DB) FindAttempts(ctx context.Context, f examhall.AttemptFilter) ([]*ex
 // and returns it. ENOTFOUND; ECONFLICT when it is no longer in progress or
 // now is at or past its deadline; EINVALID for a question the paper does not
 // have or an over-long answer.
+//
+// A save reads the attempt on a reader and writes it back in one statement
+// that only applies if nothing changed it meanwhile (its saved_at, which
+// every save moves, and still in progress); otherwise it reads again. On
+// PostgreSQL that is two round trips instead of a transaction's four and no
+// row lock held between them; on SQLite the writer only writes.
 func (db *DB) SaveAnswers(ctx context.Context, attemptID string, answers []examhall.Answer, now time.Time) (*examhall.Attempt, error) {
 	for _, ans := range answers {
 		if err := checkAnswer(ans); err != nil {
@@ -280,54 +289,85 @@ func (db *DB) SaveAnswers(ctx context.Context, attemptID string, answers []examh
 		return nil, fmt.Errorf("save answers: %w", err)
 	}
 	now = msTime(now)
-	var a *examhall.Attempt
-	err := db.transact(ctx, func(tx *sql.Tx) error {
-		var e *examhall.Exam
-		var err error
-		if a, e, err = db.lockAttempt(ctx, tx, attemptID); err != nil {
-			return err
-		}
-		switch {
-		case a.Status != examhall.AttemptInProgress:
-			return examhall.Errorf(examhall.ECONFLICT, "the attempt is no longer in progress")
-		case !now.Before(a.Deadline):
-			return examhall.Errorf(examhall.ECONFLICT, "the attempt's time is up")
-		}
-		p, err := db.attemptPaper(ctx, tx, a.ExamID)
+	for range maxSaveTries {
+		a, saved, err := db.trySave(ctx, attemptID, answers, now)
 		if err != nil {
-			return err
+			return nil, fmt.Errorf("save answers: %w", err)
 		}
-		if a.Answers == nil {
-			a.Answers = make(map[string]examhall.Answer, len(answers))
+		if saved {
+			return a, nil
 		}
-		for _, ans := range answers {
-			if p.byID[ans.QuestionID] == nil {
-				return examhall.Errorf(examhall.EINVALID, "the paper has no question %q", ans.QuestionID)
-			}
-			a.Answers[ans.QuestionID] = ans
-		}
-		body, err := jsonObject(a.Answers)
-		if err != nil {
-			return err
-		}
-		g, err := gradeSaved(e, p, a.Answers)
-		if err != nil {
-			return err
-		}
-		// saved_at grows with every save, even two within a millisecond,
-		// so a client can tell its saves apart.
-		saved := now
-		if !saved.After(a.SavedAt) {
-			saved = a.SavedAt.Add(time.Millisecond)
-		}
-		a.SavedAt = saved
-		_, err = db.hotExec(ctx, tx, qSaveAnswers, attemptID, body, ms(saved), g.marks, g.score)
-		return err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("save answers: %w", err)
 	}
-	return a, nil
+	return nil, fmt.Errorf("save answers: %w", examhall.Errorf(examhall.ECONFLICT,
+		"the attempt is being saved by another request; try again"))
+}
+
+// maxSaveTries bounds SaveAnswers' reads of an attempt other saves keep
+// changing (the candidate's own clients, racing).
+const maxSaveTries = 8
+
+// trySave is one read and conditional write of SaveAnswers; saved is false
+// when the attempt changed in between.
+func (db *DB) trySave(ctx context.Context, attemptID string, answers []examhall.Answer, now time.Time) (a *examhall.Attempt, saved bool, err error) {
+	var ar attemptRow
+	var er examRow
+	rows, err := db.hotRead(ctx, qAttemptWithExam, attemptID)
+	if err != nil {
+		return nil, false, err
+	}
+	found := rows.Next()
+	if found {
+		err = rows.Scan(append(ar.dest(), er.dest()...)...)
+	}
+	if cerr := rows.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil && !found {
+		err = examhall.Errorf(examhall.ENOTFOUND, "attempt %q not found", attemptID)
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	if a, err = ar.attempt(); err != nil {
+		return nil, false, err
+	}
+	switch {
+	case a.Status != examhall.AttemptInProgress:
+		return nil, false, examhall.Errorf(examhall.ECONFLICT, "the attempt is no longer in progress")
+	case !now.Before(a.Deadline):
+		return nil, false, examhall.Errorf(examhall.ECONFLICT, "the attempt's time is up")
+	}
+	p, err := db.attemptPaper(ctx, db.r, a.ExamID)
+	if err != nil {
+		return nil, false, err
+	}
+	if a.Answers == nil {
+		a.Answers = make(map[string]examhall.Answer, len(answers))
+	}
+	for _, ans := range answers {
+		if p.byID[ans.QuestionID] == nil {
+			return nil, false, examhall.Errorf(examhall.EINVALID, "the paper has no question %q", ans.QuestionID)
+		}
+		a.Answers[ans.QuestionID] = ans
+	}
+	body, err := jsonObject(a.Answers)
+	if err != nil {
+		return nil, false, err
+	}
+	g, err := gradeSaved(er.exam(), p, a.Answers)
+	if err != nil {
+		return nil, false, err
+	}
+	// saved_at grows with every save, even two within a millisecond, so a
+	// client can tell its saves apart and the write can tell it was the
+	// only one.
+	last := a.SavedAt
+	a.SavedAt = now
+	if !a.SavedAt.After(last) {
+		a.SavedAt = last.Add(time.Millisecond)
+	}
+	n, err := db.writeOne(ctx, qSaveAnswers, attemptID, body, ms(a.SavedAt), g.marks, g.score, ms(last))
+	return a, n == 1, err
 }
 
 // checkAnswer bounds what a candidate may store.

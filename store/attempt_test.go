@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"math/rand/v2"
 	"sync"
 	"testing"
@@ -241,6 +242,43 @@ func TestSaveAnswersAndResume(t *testing.T) {
 		engineWantCode(t, "after submit", err, examhall.ECONFLICT)
 		_, err = db.SubmitAttempt(ctx, a.ID, start.Add(4*time.Minute))
 		engineWantCode(t, "submit twice", err, examhall.ECONFLICT)
+	})
+}
+
+// TestSaveAnswersConcurrent saves eight answers of one attempt at once, as
+// racing clients of a candidate might: each save is kept (none overwrites
+// another's answer) and the grading is that of all eight.
+func TestSaveAnswersConcurrent(t *testing.T) {
+	testDBs(t, func(t *testing.T, db *DB) {
+		ctx := context.Background()
+		exam := engineMustExam(t, db)
+		var qs []*examhall.Question
+		for i := range 8 {
+			qs = append(qs, engineSingle(fmt.Sprintf("q%d", i), 10, 0))
+		}
+		engineMustPaper(t, db, exam.ID, qs...)
+		a, err := db.StartAttempt(ctx, exam.ID, engineMustUser(t, db, ""), engineT0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		for i := range 8 {
+			wg.Go(func() {
+				// Every other answer right: 40 points in all.
+				ans := examhall.Answer{QuestionID: fmt.Sprintf("q%d", i), Choices: []int{i % 2}}
+				if _, err := db.SaveAnswers(ctx, a.ID, []examhall.Answer{ans}, engineT0.Add(time.Minute)); err != nil {
+					t.Errorf("save %d: %v", i, err)
+				}
+			})
+		}
+		wg.Wait()
+		got, err := db.SubmitAttempt(ctx, a.ID, engineT0.Add(2*time.Minute))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got.Answers) != 8 || got.Score != 40 {
+			t.Errorf("after 8 concurrent saves: %d answers, score %v; want 8 and 40", len(got.Answers), got.Score)
+		}
 	})
 }
 

@@ -188,6 +188,25 @@ func (db *DB) hotRead(ctx context.Context, query string, args ...any) (*sql.Rows
 	return s.QueryContext(ctx, args...)
 }
 
+// writeOne runs one of db.hotQueries() as a write transaction of its own
+// and returns the rows it changed: on PostgreSQL one round trip.
+func (db *DB) writeOne(ctx context.Context, query string, args ...any) (int64, error) {
+	var res sql.Result
+	var err error
+	if m := db.engine.stmts.Load(); m != nil && (*m)[query] != nil {
+		res, err = (*m)[query].ExecContext(ctx, args...)
+	} else {
+		res, err = db.w.ExecContext(ctx, query, args...)
+	}
+	if err != nil {
+		return 0, mapError(err)
+	}
+	if db.ckpt != nil {
+		db.ckpt.written()
+	}
+	return res.RowsAffected()
+}
+
 // hotQueryRow runs one of db.hotQueries() in tx.
 func (db *DB) hotQueryRow(ctx context.Context, tx *sql.Tx, query string, args ...any) *sql.Row {
 	if s := db.hotStmt(ctx, tx, query); s != nil {
