@@ -151,14 +151,6 @@ func (db *DB) hotExec(ctx context.Context, tx *sql.Tx, query string, args ...any
 	return tx.ExecContext(ctx, query, args...)
 }
 
-// hotQuery runs one of db.hotQueries() in tx.
-func (db *DB) hotQuery(ctx context.Context, tx *sql.Tx, query string, args ...any) (*sql.Rows, error) {
-	if s := db.hotStmt(ctx, tx, query); s != nil {
-		return s.QueryContext(ctx, args...)
-	}
-	return tx.QueryContext(ctx, query, args...)
-}
-
 // hotRead runs a frequent read on the readers, through a statement prepared
 // once (per reader connection, which database/sql handles) on SQLite.
 func (db *DB) hotRead(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
