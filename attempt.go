@@ -155,6 +155,10 @@ type AttemptService interface {
 	// SubmitAttempt grades and closes an in-progress attempt (at most at its
 	// deadline); ECONFLICT when it is not in progress.
 	SubmitAttempt(ctx context.Context, attemptID string, now time.Time) (*Attempt, error)
+	// SubmitOwnAttempt is SubmitAttempt by the candidate userID, checked in
+	// the same write: EFORBIDDEN when the attempt is another's or, with
+	// examID set, of another exam.
+	SubmitOwnAttempt(ctx context.Context, attemptID, userID, examID string, now time.Time) (*Attempt, error)
 	// SubmitExpiredAttempts submits every in-progress attempt whose deadline
 	// is before now, with what was saved; it returns how many.
 	SubmitExpiredAttempts(ctx context.Context, now time.Time) (int, error)

@@ -59,6 +59,7 @@ type AttemptService struct {
 	FindAttemptsFn          func(ctx context.Context, filter examhall.AttemptFilter) ([]*examhall.Attempt, int, error)
 	SaveAnswersFn           func(ctx context.Context, attemptID string, answers []examhall.Answer, now time.Time) (*examhall.Attempt, error)
 	SubmitAttemptFn         func(ctx context.Context, attemptID string, now time.Time) (*examhall.Attempt, error)
+	SubmitOwnAttemptFn      func(ctx context.Context, attemptID, userID, examID string, now time.Time) (*examhall.Attempt, error)
 	SubmitExpiredAttemptsFn func(ctx context.Context, now time.Time) (int, error)
 	MarkAttemptFn           func(ctx context.Context, attemptID string, marks map[string]float64) (*examhall.Attempt, error)
 	PublishAttemptsFn       func(ctx context.Context, examID string, ids []string) (int, error)
@@ -105,6 +106,14 @@ func (m *AttemptService) SubmitAttempt(ctx context.Context, attemptID string, no
 		panic("mock: unexpected call to AttemptService.SubmitAttempt")
 	}
 	return m.SubmitAttemptFn(ctx, attemptID, now)
+}
+
+// SubmitOwnAttempt calls SubmitOwnAttemptFn.
+func (m *AttemptService) SubmitOwnAttempt(ctx context.Context, attemptID, userID, examID string, now time.Time) (*examhall.Attempt, error) {
+	if m.SubmitOwnAttemptFn == nil {
+		panic("mock: unexpected call to AttemptService.SubmitOwnAttempt")
+	}
+	return m.SubmitOwnAttemptFn(ctx, attemptID, userID, examID, now)
 }
 
 // SubmitExpiredAttempts calls SubmitExpiredAttemptsFn.

@@ -431,14 +431,19 @@ var qIntegral = strings.ReplaceAll(`(trunc({y}) + CASE WHEN {y} - trunc({y}) >= 
 	/ CAST(100 AS DOUBLE PRECISION)`, "{y}", "(a.score * e.integral_rate * 100)")
 
 var (
-	// qCloseSQLite closes attempt $1 at $2.
-	qCloseSQLite = closeQuery("max(a.begin_time, min(a.deadline, $2))", "", "a.id = $1")
-	// qClosePostgres closes the attempts $1 (text[]) at $2 (bigint[]), adds
+	// qCloseSQLite closes attempt $1 at $2 if it is user $3's and of exam
+	// $4 (either '' for any).
+	qCloseSQLite = closeQuery("max(a.begin_time, min(a.deadline, $2))", "",
+		"a.id = $1 AND ($3 = '' OR a.user_id = $3) AND ($4 = '' OR a.exam_id = $4)")
+	// qClosePostgres closes the attempts $1 (text[]) at $2 (bigint[]) if
+	// they are of the users $3 and the exams $4 (text[], '' for any), adds
 	// the published ones to their exams' statistics (as addStats, in exam ID
 	// order, so that concurrent batches lock stats rows alike) and returns
 	// them: one statement, so one round trip and its own transaction.
 	qClosePostgres = `WITH c AS (` + closeQuery("GREATEST(a.begin_time, LEAST(a.deadline, v.at))",
-		", unnest($1::text[], $2::bigint[]) AS v (id, at)", "a.id = v.id") + ` RETURNING ` + attemptColumns + `),
+		", unnest($1::text[], $2::bigint[], $3::text[], $4::text[]) AS v (id, at, uid, exam)",
+		"a.id = v.id AND (v.uid = '' OR a.user_id = v.uid) AND (v.exam = '' OR a.exam_id = v.exam)") +
+		` RETURNING ` + attemptColumns + `),
 	s AS (` + strings.Replace(qAddStats, `VALUES ($1, $2, $3, $4, $5, $6)`, `SELECT exam_id, count(*),
 		count(*) FILTER (WHERE passed), sum(score), max(score), min(score)
 		FROM c WHERE status = 'published' GROUP BY exam_id ORDER BY exam_id`, 1) + `)
@@ -453,8 +458,9 @@ func closeQuery(end, from, id string) string {
 
 // closeReq is one attempt to close: a candidate's submit or the reaper's.
 type closeReq struct {
-	id string
-	at time.Time // closing time; the attempt ends then or at its deadline
+	id         string
+	at         time.Time // closing time; the attempt ends then or at its deadline
+	user, exam string    // the attempt's candidate and exam must be these, unless ""
 
 	row    attemptRow // the closed attempt as stored, for SubmitAttempt
 	closed bool       // by writeBatch
@@ -470,7 +476,20 @@ type closeReq struct {
 // Concurrent submits are closed together (group commit, closeQ), in one
 // write transaction.
 func (db *DB) SubmitAttempt(ctx context.Context, attemptID string, now time.Time) (*examhall.Attempt, error) {
-	req := &closeReq{id: attemptID, at: msTime(now)}
+	return db.submit(ctx, &closeReq{id: attemptID, at: msTime(now)})
+}
+
+// SubmitOwnAttempt is SubmitAttempt by the candidate userID, checked by
+// the close itself, so that a submit reads nothing first: EFORBIDDEN when
+// the attempt is another's or, with examID set, of another exam.
+func (db *DB) SubmitOwnAttempt(ctx context.Context, attemptID, userID, examID string, now time.Time) (*examhall.Attempt, error) {
+	if userID == "" {
+		return nil, fmt.Errorf("submit attempt: %w", examhall.Errorf(examhall.EINVALID, "the candidate is required"))
+	}
+	return db.submit(ctx, &closeReq{id: attemptID, at: msTime(now), user: userID, exam: examID})
+}
+
+func (db *DB) submit(ctx context.Context, req *closeReq) (*examhall.Attempt, error) {
 	db.engine.closeQ.do(ctx, req, db.closeBatch)
 	if req.err != nil {
 		return nil, fmt.Errorf("submit attempt: %w", req.err)
@@ -505,37 +524,47 @@ func (db *DB) closeBatch(ctx context.Context, batch []*closeReq) {
 	if len(missed) == 0 {
 		return
 	}
-	// Not closed: unknown, or not in progress (closed before, or earlier
-	// in this batch).
-	found, err := db.existingAttempts(ctx, missed)
+	// Not closed: unknown, another's, or not in progress (closed before, or
+	// earlier in this batch).
+	found, err := db.attemptOwners(ctx, missed)
 	for _, r := range batch {
+		o, ok := found[r.id]
 		switch {
 		case r.err != nil || r.closed:
 		case err != nil:
 			r.err = err
-		case found[r.id]:
-			r.err = examhall.Errorf(examhall.ECONFLICT, "the attempt is not in progress")
-		default:
+		case !ok:
 			r.err = examhall.Errorf(examhall.ENOTFOUND, "attempt %q not found", r.id)
+		case r.user != "" && o.user != r.user:
+			r.err = examhall.Errorf(examhall.EFORBIDDEN, "only the candidate may change an attempt")
+		case r.exam != "" && o.exam != r.exam:
+			r.err = examhall.Errorf(examhall.EFORBIDDEN, "this token is for another exam")
+		default:
+			r.err = examhall.Errorf(examhall.ECONFLICT, "the attempt is not in progress")
 		}
 	}
 }
 
-// existingAttempts reports which of ids are attempts.
-func (db *DB) existingAttempts(ctx context.Context, ids []string) (map[string]bool, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT id FROM attempts WHERE id IN (`+db.engineList(1)+`)`,
+// attemptOwner is an attempt's candidate and exam.
+type attemptOwner struct{ user, exam string }
+
+// attemptOwners returns the candidate and exam of those of ids that are
+// attempts.
+func (db *DB) attemptOwners(ctx context.Context, ids []string) (map[string]attemptOwner, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT id, user_id, exam_id FROM attempts WHERE id IN (`+db.engineList(1)+`)`,
 		db.engineListArg(ids))
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	found := make(map[string]bool, len(ids))
+	found := make(map[string]attemptOwner, len(ids))
 	for rows.Next() {
 		var id string
-		if err := rows.Scan(&id); err != nil {
+		var o attemptOwner
+		if err := rows.Scan(&id, &o.user, &o.exam); err != nil {
 			return nil, err
 		}
-		found[id] = true
+		found[id] = o
 	}
 	return found, rows.Err()
 }
@@ -602,9 +631,9 @@ func (db *DB) closeSQLite(ctx context.Context, tx *sql.Tx, batch []*closeReq) (p
 		var res sql.Result
 		var err error
 		if stmt != nil {
-			res, err = stmt.ExecContext(ctx, r.id, ms(r.at))
+			res, err = stmt.ExecContext(ctx, r.id, ms(r.at), r.user, r.exam)
 		} else {
-			res, err = tx.ExecContext(ctx, qCloseSQLite, r.id, ms(r.at))
+			res, err = tx.ExecContext(ctx, qCloseSQLite, r.id, ms(r.at), r.user, r.exam)
 		}
 		if err != nil {
 			return nil, err
@@ -633,27 +662,42 @@ func (db *DB) closeSQLite(ctx context.Context, tx *sql.Tx, batch []*closeReq) (p
 
 // closePostgres closes the batch's attempts in one statement (qClosePostgres),
 // as each statement is a round trip, and so in a transaction of its own. The
-// IDs go in order, so two batches sharing attempts lock them alike.
+// IDs go in order, so two batches sharing attempts lock them alike. An
+// attempt asked for twice gets its later requests in a statement after:
+// the first may be another candidate's, which must not stand in for them.
 func (db *DB) closePostgres(ctx context.Context, batch []*closeReq) error {
 	first := make(map[string]*closeReq, len(batch))
+	var again []*closeReq
 	for _, r := range batch {
 		if first[r.id] == nil {
 			first[r.id] = r
+		} else {
+			again = append(again, r)
 		}
 	}
 	ids := slices.Sorted(maps.Keys(first))
-	ats := make([]int64, len(ids))
+	ats, users, exams := make([]int64, len(ids)), make([]string, len(ids)), make([]string, len(ids))
 	for i, id := range ids {
-		ats[i] = ms(first[id].at)
+		r := first[id]
+		ats[i], users[i], exams[i] = ms(r.at), r.user, r.exam
 	}
-	rows, err := db.w.QueryContext(ctx, qClosePostgres, ids, ats)
+	rows, err := db.w.QueryContext(ctx, qClosePostgres, ids, ats, users, exams)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
 	// The statement has committed once the rows are all read without error.
-	_, err = scanClosed(rows, first)
-	return err
+	if _, err := scanClosed(rows, first); err != nil {
+		return err
+	}
+	if len(again) > 0 {
+		if err := db.closePostgres(ctx, again); err != nil {
+			for _, r := range again {
+				r.closed, r.err = false, mapError(err)
+			}
+		}
+	}
+	return nil
 }
 
 // scanClosed scans the closed attempts into their requests (r.row,

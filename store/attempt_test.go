@@ -617,6 +617,51 @@ func TestSubmitConcurrent(t *testing.T) {
 	})
 }
 
+// TestSubmitOwnAttempt: a candidate's submit closes only their own attempt
+// of the exam asked for, also in a batch where another's request for the
+// same attempt comes first.
+func TestSubmitOwnAttempt(t *testing.T) {
+	testDBs(t, func(t *testing.T, db *DB) {
+		ctx := context.Background()
+		x, y := engineMustExam(t, db), engineMustExam(t, db)
+		engineMustPaper(t, db, x.ID, engineSingle("q1", 100, 0))
+		alice, bob := engineMustUser(t, db, ""), engineMustUser(t, db, "")
+		startAs := func(userID string) string {
+			t.Helper()
+			a, err := db.StartAttempt(ctx, x.ID, userID, engineT0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return a.ID
+		}
+		mine, theirs := startAs(alice), startAs(bob)
+		at := engineT0.Add(time.Minute)
+		batch := []*closeReq{
+			{id: mine, at: at, user: bob},
+			{id: mine, at: at, user: alice, exam: x.ID},
+			{id: theirs, at: at, user: alice},
+			{id: theirs, at: at, user: bob, exam: y.ID},
+			{id: "nope", at: at, user: alice},
+		}
+		db.closeBatch(ctx, batch)
+		for i, want := range []string{examhall.EFORBIDDEN, "", examhall.EFORBIDDEN, examhall.EFORBIDDEN, examhall.ENOTFOUND} {
+			if got := examhall.ErrorCode(batch[i].err); got != want {
+				t.Errorf("request %d: %v, want code %q", i, batch[i].err, want)
+			}
+		}
+		if a, err := db.FindAttemptByID(ctx, theirs); err != nil || a.Status != examhall.AttemptInProgress {
+			t.Errorf("refused submits changed the attempt: %+v, %v", a, err)
+		}
+		_, err := db.SubmitOwnAttempt(ctx, mine, alice, "", at)
+		engineWantCode(t, "submit twice", err, examhall.ECONFLICT)
+		_, err = db.SubmitOwnAttempt(ctx, theirs, "", "", at)
+		engineWantCode(t, "no candidate", err, examhall.EINVALID)
+		if a, err := db.SubmitOwnAttempt(ctx, theirs, bob, x.ID, at); err != nil || a.Status != examhall.AttemptPublished {
+			t.Errorf("own submit: %+v, %v", a, err)
+		}
+	})
+}
+
 // TestCloseBatch closes one batch holding every kind of request: attempts
 // of two exams, one attempt twice, an unknown ID and a closed attempt.
 func TestCloseBatch(t *testing.T) {

@@ -5,7 +5,10 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -157,4 +160,97 @@ func BenchmarkListCheatRecord(b *testing.B) {
 	}
 	body := fmt.Sprintf(`{"examId":%q,"roomId":%q,"pageSize":20,"scrollToken":"50000"}`, br.exam.ID, br.room.ID)
 	parallel(b, func(int) { br.serve(b, "POST", "/exam/cheat/listCheatRecord", br.adminTok, body) })
+}
+
+// BenchmarkSubmitBurstHTTP is the store's BenchmarkSubmitParallel burst
+// through the whole handler: 200 candidates POST /api/v1/attempts/{id}/submit
+// at once (authentication, the ownership check, the submit and the answer's
+// JSON), waves 50 ms apart; p50 and p99 in ms. -benchtime 10000x is 50
+// waves. With EXAMHALL_TEST_POSTGRES set, on PostgreSQL too.
+func BenchmarkSubmitBurstHTTP(b *testing.B) {
+	run := func(b *testing.B, m *Main) {
+		const candidates = 200
+		waves := max(1, b.N/candidates)
+		ids, tokens := benchInProgress(b, m, waves*candidates)
+		lat := make([]time.Duration, len(ids))
+		b.ResetTimer()
+		b.StopTimer()
+		for w := range waves {
+			var ready, done sync.WaitGroup
+			start := make(chan struct{})
+			for i := w * candidates; i < (w+1)*candidates; i++ {
+				ready.Add(1)
+				done.Go(func() {
+					r := httptest.NewRequest("POST", "/api/v1/attempts/"+ids[i]+"/submit", nil)
+					r.Header.Set("Authorization", "Bearer "+tokens[i])
+					rec := httptest.NewRecorder()
+					ready.Done()
+					<-start
+					t := time.Now()
+					m.Handler.ServeHTTP(rec, r)
+					lat[i] = time.Since(t)
+					if rec.Code != http.StatusOK {
+						b.Errorf("submit: %d %s", rec.Code, rec.Body.String())
+					}
+				})
+			}
+			ready.Wait()
+			b.StartTimer()
+			close(start)
+			done.Wait()
+			b.StopTimer()
+			time.Sleep(50 * time.Millisecond)
+		}
+		slices.Sort(lat)
+		b.ReportMetric(float64(lat[len(lat)/2])/1e6, "p50-ms")
+		b.ReportMetric(float64(lat[len(lat)*99/100])/1e6, "p99-ms")
+	}
+	b.Run("sqlite", func(b *testing.B) { run(b, MustOpenMain(b, "")) })
+	if dsn := os.Getenv("EXAMHALL_TEST_POSTGRES"); dsn != "" {
+		b.Run("postgres", func(b *testing.B) { run(b, MustOpenMain(b, mustSchema(b, dsn))) })
+	}
+}
+
+// benchInProgress starts n attempts of a new exam with a 20-question paper,
+// each by its own candidate with every question answered, and returns them
+// with each candidate's token (a join link's, bound to the exam's room, on
+// whose roster they are).
+func benchInProgress(b *testing.B, m *Main, n int) (ids, tokens []string) {
+	b.Helper()
+	ctx := context.Background()
+	now := time.Now()
+	exam := &examhall.Exam{Name: "submit bench", BeginTime: now.Add(-time.Hour), EndTime: now.Add(3 * time.Hour),
+		AnswerMinutes: 120, PassScore: 60, PaperScore: 100, AllowTimes: 1, IntegralRate: 0.1,
+		Audience: examhall.AudienceAll, Status: examhall.ExamPublished}
+	must(b, m.DB.CreateExam(ctx, exam))
+	var qs []*examhall.Question
+	var answers []examhall.Answer
+	for i := range 20 {
+		qs = append(qs, &examhall.Question{ID: fmt.Sprintf("q%02d", i), Type: examhall.QuestionSingle,
+			Stem: fmt.Sprintf("Question %d", i), Score: 5, Options: []string{"A", "B", "C", "D"}, Correct: []int{i % 4}})
+		answers = append(answers, examhall.Answer{QuestionID: qs[i].ID, Choices: []int{(i / 3) % 4}})
+	}
+	must(b, m.DB.SetPaper(ctx, exam.ID, qs))
+	users := make([]*examhall.User, n)
+	for i := range users {
+		users[i] = &examhall.User{Account: fmt.Sprintf("c%06d", i), Name: "Candidate", Role: examhall.RoleExaminee}
+	}
+	must(b, m.DB.ImportUsers(ctx, users))
+	room := &examhall.Room{Name: "submit bench", ExamID: exam.ID, CreatedBy: users[0].ID}
+	must(b, m.DB.CreateRoom(ctx, room))
+	members := make([]examhall.Member, n)
+	for i, u := range users {
+		members[i] = examhall.Member{UserID: u.ID, Role: examhall.RoleExaminee}
+	}
+	must(b, m.DB.AddMembers(ctx, room.ID, members))
+	for _, u := range users {
+		a, err := m.DB.StartAttempt(ctx, exam.ID, u.ID, now)
+		must(b, err)
+		_, err = m.DB.SaveAnswers(ctx, a.ID, answers, now)
+		must(b, err)
+		tok, err := m.Auth.JoinToken(u, room.ID, now.Add(time.Hour))
+		must(b, err)
+		ids, tokens = append(ids, a.ID), append(tokens, tok)
+	}
+	return ids, tokens
 }

@@ -33,7 +33,7 @@ func testMains(t *testing.T, fn func(t *testing.T, m *Main)) {
 }
 
 // mustSchema returns dsn pointing at a new schema dropped after the test.
-func mustSchema(t *testing.T, dsn string) string {
+func mustSchema(t testing.TB, dsn string) string {
 	t.Helper()
 	db, err := sql.Open("pgx", dsn)
 	if err != nil {

@@ -263,9 +263,20 @@ func newWorld(t *testing.T) *world {
 		a.SavedAt = at
 		return &a, nil
 	}
-	w.attempts.SubmitAttemptFn = func(_ context.Context, id string, at time.Time) (*examhall.Attempt, error) {
+	// As the store: the ownership is checked by the write, which a refused
+	// submit does not make.
+	w.attempts.SubmitOwnAttemptFn = func(_ context.Context, id, userID, examID string, at time.Time) (*examhall.Attempt, error) {
+		stored, ok := w.attempt[id]
+		switch {
+		case !ok:
+			return nil, notFound("attempt")
+		case stored.UserID != userID:
+			return nil, examhall.Errorf(examhall.EFORBIDDEN, "only the candidate may change an attempt")
+		case examID != "" && stored.ExamID != examID:
+			return nil, examhall.Errorf(examhall.EFORBIDDEN, "this token is for another exam")
+		}
 		w.record("SubmitAttempt")
-		a := *w.attempt[id]
+		a := *stored
 		a.Status, a.EndTime = examhall.AttemptMarking, at
 		return &a, nil
 	}
