@@ -311,22 +311,9 @@ const maxSaveTries = 8
 func (db *DB) trySave(ctx context.Context, attemptID string, answers []examhall.Answer, now time.Time) (a *examhall.Attempt, saved bool, err error) {
 	var ar attemptRow
 	var er examRow
-	rows, err := db.hotRead(ctx, qAttemptWithExam, attemptID)
+	err = db.hotReadRow(ctx, qAttemptWithExam, attemptID).Scan(append(ar.dest(), er.dest()...)...)
 	if err != nil {
-		return nil, false, err
-	}
-	found := rows.Next()
-	if found {
-		err = rows.Scan(append(ar.dest(), er.dest()...)...)
-	}
-	if cerr := rows.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil && !found {
-		err = examhall.Errorf(examhall.ENOTFOUND, "attempt %q not found", attemptID)
-	}
-	if err != nil {
-		return nil, false, err
+		return nil, false, notFound(err, "attempt %q not found", attemptID)
 	}
 	if a, err = ar.attempt(); err != nil {
 		return nil, false, err

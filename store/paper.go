@@ -151,33 +151,45 @@ func (db *DB) hotExec(ctx context.Context, tx *sql.Tx, query string, args ...any
 	return tx.ExecContext(ctx, query, args...)
 }
 
-// hotRead runs a frequent read on the readers, through a statement prepared
-// once (per reader connection, which database/sql handles) on SQLite.
-func (db *DB) hotRead(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+// hotReadRow runs a frequent one-row read on the readers, through a
+// statement prepared once (per reader connection, which database/sql
+// handles) on SQLite, where preparing costs about as much as the read.
+func (db *DB) hotReadRow(ctx context.Context, query string, args ...any) *sql.Row {
+	if s := db.readStmt(ctx, query); s != nil {
+		return s.QueryRowContext(ctx, args...)
+	}
+	return db.r.QueryRowContext(ctx, query, args...)
+}
+
+// readStmt returns query prepared on the readers, or nil on PostgreSQL
+// (whose driver caches prepared statements itself) or when preparing fails
+// (the query then reports the error).
+func (db *DB) readStmt(ctx context.Context, query string) *sql.Stmt {
 	if db.dialect != SQLite {
-		return db.r.QueryContext(ctx, query, args...)
+		return nil
 	}
 	st := &db.engine
 	st.readMu.RLock()
 	s := st.readStmts[query]
 	st.readMu.RUnlock()
-	if s == nil {
-		p, err := db.r.PrepareContext(ctx, query)
-		if err != nil {
-			return nil, err
-		}
-		st.readMu.Lock()
-		if s = st.readStmts[query]; s == nil {
-			if st.readStmts == nil {
-				st.readStmts = make(map[string]*sql.Stmt)
-			}
-			s, st.readStmts[query] = p, p
-		} else {
-			p.Close() // another caller was first
-		}
-		st.readMu.Unlock()
+	if s != nil {
+		return s
 	}
-	return s.QueryContext(ctx, args...)
+	p, err := db.r.PrepareContext(ctx, query)
+	if err != nil {
+		return nil
+	}
+	st.readMu.Lock()
+	defer st.readMu.Unlock()
+	if s = st.readStmts[query]; s != nil {
+		p.Close() // another caller was first
+		return s
+	}
+	if st.readStmts == nil {
+		st.readStmts = make(map[string]*sql.Stmt)
+	}
+	st.readStmts[query] = p
+	return p
 }
 
 // writeOne runs one of db.hotQueries() as a write transaction of its own

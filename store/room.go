@@ -275,6 +275,8 @@ func notMember(roomID, userID string) error {
 const memberSelect = `SELECT m.room_id, m.user_id, m.role, m.user_status, u.name, u.account
 FROM room_members m JOIN users u ON u.id = m.user_id`
 
+const qMember = memberSelect + ` WHERE m.room_id = $1 AND m.user_id = $2`
+
 // scanMember reads one row of memberSelect.
 func scanMember(row scannable) (*examhall.Member, error) {
 	var m examhall.Member
@@ -305,7 +307,7 @@ func (db *DB) FindMembers(ctx context.Context, roomID string, role *examhall.Rol
 // authorization of a room's non-staff caller runs it.
 func (db *DB) FindMember(ctx context.Context, roomID, userID string) (_ *examhall.Member, err error) {
 	defer annotate(&err, "FindMember")
-	m, err := scanMember(db.r.QueryRowContext(ctx, memberSelect+` WHERE m.room_id = $1 AND m.user_id = $2`, roomID, userID))
+	m, err := scanMember(db.hotReadRow(ctx, qMember, roomID, userID))
 	if errNoRows(err) {
 		return nil, notMember(roomID, userID)
 	} else if err != nil {

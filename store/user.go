@@ -22,6 +22,8 @@ const userSelect = `SELECT u.id, u.account, u.name, u.role, COALESCE(u.dept_id, 
 	COALESCE(d.name, ''), COALESCE(d.path, ''), u.password_hash, u.disabled, u.created_at, u.updated_at
 FROM users u LEFT JOIN departments d ON d.id = u.dept_id`
 
+const qUserByID = userSelect + " WHERE u.id = $1"
+
 // scanUser reads one row of userSelect.
 func scanUser(row scannable) (*examhall.User, error) {
 	var u examhall.User
@@ -43,7 +45,8 @@ func findUser(ctx context.Context, q querier, cond string, arg any) (*examhall.U
 // FindUserByID returns the user; ENOTFOUND when there is none.
 func (db *DB) FindUserByID(ctx context.Context, id string) (_ *examhall.User, err error) {
 	defer annotate(&err, "FindUserByID")
-	u, err := findUser(ctx, db.r, "u.id = $1", id)
+	// Every authenticated request runs it.
+	u, err := scanUser(db.hotReadRow(ctx, qUserByID, id))
 	if err != nil {
 		return nil, notFound(err, "user %q not found", id)
 	}
