@@ -64,8 +64,8 @@ func jsonObject[V any](m map[string]V) (string, error) {
 }
 
 // The statements of the hot paths, prepared once on SQLite (see prepareHot,
-// hotRead and writeOne). qAttemptWithExam also serves writes, with a row
-// lock clause appended on PostgreSQL.
+// hotReadRow and writeOne). qAttemptWithExam also serves MarkAttempt, with
+// a row lock clause appended on PostgreSQL.
 const (
 	qAttemptWithExam = `SELECT ` + attemptColumns + `, ` + examColumns + `
 		FROM attempts a JOIN exams e ON e.id = a.exam_id WHERE a.id = $1`
@@ -561,8 +561,8 @@ const maxCloseBatch = 256
 
 // writeBatch closes the batch's attempts still in progress (r.closed) and
 // adds the published ones to their exams' statistics, in one transaction:
-// a few statements whatever the batch size. An attempt twice in the batch
-// is closed once.
+// on SQLite a few statements whatever the batch size, on PostgreSQL one
+// (closePostgres). An attempt twice in the batch is closed once.
 func (db *DB) writeBatch(ctx context.Context, batch []*closeReq) (err error) {
 	for _, r := range batch {
 		r.closed = false
