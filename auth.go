@@ -38,3 +38,17 @@ type AppAuthenticator interface {
 	// an expired one, EUNAUTHORIZED for anything else.
 	VerifyAppToken(ctx context.Context, token string) (appID string, err error)
 }
+
+// LoginFailures counts failed logins per account (lower-cased by the
+// caller), so that every process sharing a store throttles the same
+// guesses.
+type LoginFailures interface {
+	// CountLoginFailures returns the account's failures of a count begun
+	// after since.
+	CountLoginFailures(ctx context.Context, account string, since time.Time) (int, error)
+	// AddLoginFailure records a failure at now; a count begun at or before
+	// since starts over.
+	AddLoginFailure(ctx context.Context, account string, now, since time.Time) error
+	// ClearLoginFailures forgets the account's failures.
+	ClearLoginFailures(ctx context.Context, account string) error
+}

@@ -63,6 +63,10 @@ type Config struct {
 	AppTokenTTL time.Duration
 	// Now returns the current time; time.Now if nil. Tests move it.
 	Now func() time.Time
+	// Failures counts failed logins; nil counts them in this process only,
+	// which replicas sharing a store must not do (each would allow its own
+	// MaxLoginFailures guesses).
+	Failures examhall.LoginFailures
 }
 
 // Service implements examhall.Authenticator and examhall.AppAuthenticator
@@ -74,7 +78,7 @@ type Service struct {
 	now         func() time.Time
 	parser      *jwt.Parser
 	verified    verifiedTokens
-	logins      throttle
+	failures    examhall.LoginFailures
 	users       examhall.UserService
 	apps        examhall.AppService
 }
@@ -103,6 +107,10 @@ func New(cfg Config, users examhall.UserService, apps examhall.AppService) (*Ser
 		now:         cfg.Now,
 		users:       users,
 		apps:        apps,
+		failures:    cfg.Failures,
+	}
+	if s.failures == nil {
+		s.failures = &memoryFailures{}
 	}
 	if s.sessionTTL == 0 {
 		s.sessionTTL = DefaultSessionTTL
@@ -138,14 +146,28 @@ type claims struct {
 // the same EUNAUTHORIZED error; after MaxLoginFailures of them within
 // LoginFailureWindow the account answers ETOOMANY until the window passes.
 func (s *Service) Login(ctx context.Context, account, password string) (string, time.Time, error) {
-	if s.logins.blocked(account, s.now()) {
-		return "", time.Time{}, errThrottled
+	key, failed := throttleKey(account), 0
+	if key != "" {
+		var err error
+		if failed, err = s.failures.CountLoginFailures(ctx, key, s.now().Add(-LoginFailureWindow)); err != nil {
+			return "", time.Time{}, fmt.Errorf("auth: login: %w", err)
+		}
+		if failed >= MaxLoginFailures {
+			return "", time.Time{}, errThrottled
+		}
 	}
 	token, exp, err := s.login(ctx, account, password)
-	if err == errBadLogin {
-		s.logins.fail(account, s.now())
-	} else if err == nil {
-		s.logins.succeed(account)
+	switch {
+	case key == "":
+	case err == errBadLogin:
+		now := s.now()
+		if ferr := s.failures.AddLoginFailure(ctx, key, now, now.Add(-LoginFailureWindow)); ferr != nil {
+			return "", time.Time{}, fmt.Errorf("auth: login: %w", ferr)
+		}
+	case err == nil && failed > 0:
+		if ferr := s.failures.ClearLoginFailures(ctx, key); ferr != nil {
+			return "", time.Time{}, fmt.Errorf("auth: login: %w", ferr)
+		}
 	}
 	return token, exp, err
 }

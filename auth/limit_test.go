@@ -1,6 +1,8 @@
 package auth_test
 
 import (
+	"context"
+	"sync"
 	"testing"
 	"time"
 
@@ -50,5 +52,61 @@ func TestLoginThrottleWindowSlides(t *testing.T) {
 	e.svc.Login(ctx, "alice", "wrong password")
 	if _, _, err := e.svc.Login(ctx, "alice", testPassword); err != nil {
 		t.Errorf("Login after expired failures: %v", err)
+	}
+}
+
+// sharedFailures is a store's failure table as two replicas see it.
+type sharedFailures struct {
+	mu    sync.Mutex
+	count map[string]int
+	first map[string]time.Time
+}
+
+func (f *sharedFailures) CountLoginFailures(_ context.Context, account string, since time.Time) (int, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.first[account].After(since) {
+		return f.count[account], nil
+	}
+	return 0, nil
+}
+
+func (f *sharedFailures) AddLoginFailure(_ context.Context, account string, now, since time.Time) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if !f.first[account].After(since) {
+		f.first[account], f.count[account] = now, 0
+	}
+	f.count[account]++
+	return nil
+}
+
+func (f *sharedFailures) ClearLoginFailures(_ context.Context, account string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	delete(f.count, account)
+	delete(f.first, account)
+	return nil
+}
+
+// Replicas sharing the failure count allow MaxLoginFailures guesses in
+// all, not each.
+func TestLoginThrottleShared(t *testing.T) {
+	shared := &sharedFailures{count: map[string]int{}, first: map[string]time.Time{}}
+	a, b := MustEnv(t, auth.Config{Failures: shared}), MustEnv(t, auth.Config{Failures: shared})
+	ctx := t.Context()
+	for i := range auth.MaxLoginFailures {
+		e := a
+		if i%2 == 1 {
+			e = b
+		}
+		if _, _, err := e.svc.Login(ctx, "Alice", "wrong password"); examhall.ErrorCode(err) != examhall.EUNAUTHORIZED {
+			t.Fatalf("failure %d: %v, want unauthorized", i+1, err)
+		}
+	}
+	for name, e := range map[string]*env{"a": a, "b": b} {
+		if _, _, err := e.svc.Login(ctx, "alice", testPassword); examhall.ErrorCode(err) != examhall.ETOOMANY {
+			t.Errorf("replica %s after %d failures in all: %v, want too_many", name, auth.MaxLoginFailures, err)
+		}
 	}
 }

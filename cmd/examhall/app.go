@@ -86,7 +86,8 @@ func (m *Main) Open(ctx context.Context) error {
 	users := cache.NewUsers(db, cache.DefaultTTL)
 	rooms := cache.NewRooms(db, cache.DefaultTTL)
 	cheat := cache.NewCheat(db, cache.DefaultTTL)
-	m.Auth, err = auth.New(auth.Config{Key: key, SessionTTL: c.SessionTTL, AppTokenTTL: c.AppTokenTTL, Now: time.Now}, users, db)
+	m.Auth, err = auth.New(auth.Config{Key: key, SessionTTL: c.SessionTTL, AppTokenTTL: c.AppTokenTTL, Now: time.Now,
+		Failures: db}, users, db)
 	if err != nil {
 		return err
 	}
