@@ -6,13 +6,13 @@ import (
 	"fmt"
 	"os"
 	"runtime"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"examhall"
+	"examhall/internal/burst"
 )
 
 func TestGenerate(t *testing.T) {
@@ -252,32 +252,10 @@ func BenchmarkSubmitParallel(b *testing.B) {
 			waves := max(1, b.N/candidates)
 			ids := engineInProgress(b, db, waves*candidates, now)
 			engineCheckpoint(b, db)
-			lat := make([]time.Duration, len(ids))
-			b.ResetTimer()
-			b.StopTimer()
-			for w := range waves {
-				var ready, done sync.WaitGroup
-				start := make(chan struct{})
-				for i := w * candidates; i < (w+1)*candidates; i++ {
-					ready.Add(1)
-					done.Go(func() {
-						ready.Done()
-						<-start
-						t := time.Now()
-						if _, err := db.SubmitAttempt(ctx, ids[i], now); err != nil {
-							b.Error(err)
-						}
-						lat[i] = time.Since(t)
-					})
-				}
-				ready.Wait()
-				b.StartTimer()
-				close(start)
-				done.Wait()
-				b.StopTimer()
-				time.Sleep(50 * time.Millisecond)
-			}
-			engineReportLatency(b, lat)
+			burst.Run(b, waves, candidates, nil, func(i int) error {
+				_, err := db.SubmitAttempt(ctx, ids[i], now)
+				return err
+			})
 		})
 	})
 }
@@ -293,19 +271,6 @@ func engineCheckpoint(b *testing.B, db *DB) {
 	if _, err := db.w.ExecContext(context.Background(), "CHECKPOINT"); err != nil {
 		b.Logf("no checkpoint after the set-up: %v", err)
 	}
-}
-
-// engineReportLatency reports the median and 99th percentile in ms.
-func engineReportLatency(b *testing.B, lat []time.Duration) {
-	if len(lat) == 0 {
-		return
-	}
-	slices.Sort(lat)
-	pct := func(p float64) float64 {
-		return float64(lat[min(len(lat)-1, int(p*float64(len(lat))))]) / 1e6
-	}
-	b.ReportMetric(pct(0.50), "p50-ms")
-	b.ReportMetric(pct(0.99), "p99-ms")
 }
 
 // engineInProgress makes n in-progress attempts of a new published exam with
@@ -434,5 +399,5 @@ func engineRunCallers(b *testing.B, call func(i int64) error) {
 		mu.Unlock()
 	})
 	b.StopTimer()
-	engineReportLatency(b, lat)
+	burst.Report(b, lat)
 }

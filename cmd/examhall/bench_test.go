@@ -6,14 +6,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"slices"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"examhall"
+	"examhall/internal/burst"
 )
 
 // benchRoom is a running room with an invigilator and 30 examinees.
@@ -172,38 +171,18 @@ func BenchmarkSubmitBurstHTTP(b *testing.B) {
 		const candidates = 200
 		waves := max(1, b.N/candidates)
 		ids, tokens := benchInProgress(b, m, waves*candidates)
-		lat := make([]time.Duration, len(ids))
-		b.ResetTimer()
-		b.StopTimer()
-		for w := range waves {
-			var ready, done sync.WaitGroup
-			start := make(chan struct{})
-			for i := w * candidates; i < (w+1)*candidates; i++ {
-				ready.Add(1)
-				done.Go(func() {
-					r := httptest.NewRequest("POST", "/api/v1/attempts/"+ids[i]+"/submit", nil)
-					r.Header.Set("Authorization", "Bearer "+tokens[i])
-					rec := httptest.NewRecorder()
-					ready.Done()
-					<-start
-					t := time.Now()
-					m.Handler.ServeHTTP(rec, r)
-					lat[i] = time.Since(t)
-					if rec.Code != http.StatusOK {
-						b.Errorf("submit: %d %s", rec.Code, rec.Body.String())
-					}
-				})
+		reqs, recs := make([]*http.Request, len(ids)), make([]*httptest.ResponseRecorder, len(ids))
+		burst.Run(b, waves, candidates, func(i int) {
+			reqs[i] = httptest.NewRequest("POST", "/api/v1/attempts/"+ids[i]+"/submit", nil)
+			reqs[i].Header.Set("Authorization", "Bearer "+tokens[i])
+			recs[i] = httptest.NewRecorder()
+		}, func(i int) error {
+			m.Handler.ServeHTTP(recs[i], reqs[i])
+			if recs[i].Code != http.StatusOK {
+				return fmt.Errorf("submit: %d %s", recs[i].Code, recs[i].Body.String())
 			}
-			ready.Wait()
-			b.StartTimer()
-			close(start)
-			done.Wait()
-			b.StopTimer()
-			time.Sleep(50 * time.Millisecond)
-		}
-		slices.Sort(lat)
-		b.ReportMetric(float64(lat[len(lat)/2])/1e6, "p50-ms")
-		b.ReportMetric(float64(lat[len(lat)*99/100])/1e6, "p99-ms")
+			return nil
+		})
 	}
 	b.Run("sqlite", func(b *testing.B) { run(b, MustOpenMain(b, "")) })
 	if dsn := os.Getenv("EXAMHALL_TEST_POSTGRES"); dsn != "" {
