@@ -23,23 +23,7 @@ var migrations embed.FS
 // PostgreSQL it holds an advisory lock meanwhile, so replicas starting
 // together do not race.
 func (db *DB) Migrate(ctx context.Context) error {
-	fsys, err := fs.Sub(migrations, "migrations/"+string(db.dialect))
-	if err != nil {
-		return err
-	}
-	dialect := goose.DialectSQLite3
-	opts := []goose.ProviderOption{goose.WithGoMigrations(
-		goose.NewGoMigration(3, &goose.GoFunc{RunTx: gradeInProgress}, nil),
-	)}
-	if db.dialect == Postgres {
-		dialect = goose.DialectPostgres
-		locker, err := lock.NewPostgresSessionLocker()
-		if err != nil {
-			return err
-		}
-		opts = append(opts, goose.WithSessionLocker(locker))
-	}
-	p, err := goose.NewProvider(dialect, db.w, fsys, opts...)
+	p, err := db.migrations()
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
@@ -51,6 +35,27 @@ func (db *DB) Migrate(ctx context.Context) error {
 		_, _ = db.r.ExecContext(ctx, "SELECT 1")
 	}
 	return nil
+}
+
+// migrations is the goose provider of db's dialect.
+func (db *DB) migrations() (*goose.Provider, error) {
+	fsys, err := fs.Sub(migrations, "migrations/"+string(db.dialect))
+	if err != nil {
+		return nil, err
+	}
+	dialect := goose.DialectSQLite3
+	opts := []goose.ProviderOption{goose.WithGoMigrations(
+		goose.NewGoMigration(3, &goose.GoFunc{RunTx: gradeInProgress}, nil),
+	)}
+	if db.dialect == Postgres {
+		dialect = goose.DialectPostgres
+		locker, err := lock.NewPostgresSessionLocker()
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, goose.WithSessionLocker(locker))
+	}
+	return goose.NewProvider(dialect, db.w, fsys, opts...)
 }
 
 // gradeInProgress is migration 3: it grades the attempts in progress, whose

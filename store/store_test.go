@@ -101,3 +101,36 @@ func TestOpenRefusesMemory(t *testing.T) {
 		t.Errorf("Open(:memory:) err = %v, want a file-path error", err)
 	}
 }
+
+// TestMigrateDownUp takes the migrations since the last Go one down and up
+// again over data, so their Down sections are known to run.
+func TestMigrateDownUp(t *testing.T) {
+	testDBs(t, func(t *testing.T, db *DB) {
+		ctx := context.Background()
+		exam := engineMustExam(t, db)
+		engineMustPaper(t, db, exam.ID, engineSingle("q1", 100, 0))
+		user := engineMustUser(t, db, "")
+		if _, err := db.StartAttempt(ctx, exam.ID, user, engineT0); err != nil {
+			t.Fatal(err)
+		}
+		p, err := db.migrations()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := p.DownTo(ctx, 3); err != nil {
+			t.Fatalf("down: %v", err)
+		}
+		if err := db.Migrate(ctx); err != nil {
+			t.Fatalf("up again: %v", err)
+		}
+		// The attempt survived, and its slot is still taken.
+		if as, _, err := db.FindAttempts(ctx, examhall.AttemptFilter{UserID: user}); err != nil || len(as) != 1 {
+			t.Fatalf("attempts after down and up: %v, %v", as, err)
+		}
+		_, err = db.StartAttempt(ctx, exam.ID, user, engineT0)
+		engineWantCode(t, "second attempt", err, examhall.ECONFLICT)
+		if _, err := db.CountLoginFailures(ctx, "alice", engineT0); err != nil {
+			t.Errorf("login_failures after down and up: %v", err)
+		}
+	})
+}
