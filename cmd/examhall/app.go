@@ -116,12 +116,12 @@ func (m *Main) Open(ctx context.Context) error {
 	mux.Handle("/login", proctoring)
 	mux.Handle("/api/v5/", (&v5.Server{
 		Apps: m.Auth, Exams: db, Attempts: db, Users: db,
-		PublicURL: c.PublicURL, Now: now, Location: m.Location, Log: m.Log,
+		PublicURL: c.publicURL(), Now: now, Location: m.Location, Log: m.Log,
 	}).Handler())
 	mux.Handle("/api/v1/", (&manage.Server{
 		Auth: m.Auth, AppAuth: m.Auth, Policy: policy,
 		Users: users, Depts: db, Exams: db, Attempts: db, Rooms: rooms, Audio: db, Cheat: cheat, Apps: db,
-		HashPassword: auth.HashPassword, PublicURL: c.PublicURL,
+		HashPassword: auth.HashPassword, PublicURL: c.publicURL(),
 		ExamineeClientURL: c.ExamineeClientURL, InvigilatorClientURL: c.InvigilatorClientURL,
 		JoinMargin: c.JoinMargin, Now: now, Location: m.Location, Log: m.Log,
 	}).Handler())

@@ -33,9 +33,6 @@ func (m *Main) parse(fs *flag.FlagSet, args []string, stderr io.Writer) error {
 		return fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
 	}
 	m.Config.loadSecrets()
-	if m.Config.PublicURL == "" {
-		m.Config.PublicURL = m.Config.publicURL()
-	}
 	if err := envError(); err != nil {
 		return err
 	}
@@ -128,7 +125,7 @@ func (m *Main) seedDemo(ctx context.Context, w io.Writer, quiet bool) error {
 	if err != nil {
 		return err
 	}
-	printDemo(w, res, m.Config.PublicURL)
+	printDemo(w, res, m.Config.publicURL())
 	m.Log.Info("demo seeded", "duration", time.Since(start).Round(time.Millisecond))
 	return nil
 }

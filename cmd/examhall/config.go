@@ -102,8 +102,11 @@ func (c *Config) Validate() error {
 	return errors.Join(errs...)
 }
 
-// publicURL is the default of PublicURL: this host at Addr's port.
+// publicURL is PublicURL, or when it is empty this host at Addr's port.
 func (c *Config) publicURL() string {
+	if c.PublicURL != "" {
+		return c.PublicURL
+	}
 	_, port, err := net.SplitHostPort(c.Addr)
 	if err != nil || port == "" {
 		port = "7001"

@@ -77,8 +77,8 @@ func TestPublicURLDefault(t *testing.T) {
 		if err := m.parse(fs, tt.args, io.Discard); err != nil {
 			t.Fatal(err)
 		}
-		if m.Config.PublicURL != tt.want {
-			t.Errorf("%q: public URL %q, want %q", tt.args, m.Config.PublicURL, tt.want)
+		if got := m.Config.publicURL(); got != tt.want {
+			t.Errorf("%q: public URL %q, want %q", tt.args, got, tt.want)
 		}
 	}
 }
