@@ -23,21 +23,17 @@ func (db *DB) CountLoginFailures(ctx context.Context, account string, since time
 }
 
 // AddLoginFailure records a failure at now; a count begun at or before
-// since starts over. Rows of such counts, which no longer throttle
-// anything, are deleted meanwhile, so names sprayed by a guesser do not
-// pile up.
+// since starts over. Such counts, which no longer throttle anything, are
+// deleted first (the account's own too, which the insert then begins
+// again), so names sprayed by a guesser do not pile up.
 func (db *DB) AddLoginFailure(ctx context.Context, account string, now, since time.Time) (err error) {
 	defer annotate(&err, "AddLoginFailure")
 	return db.transact(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM login_failures WHERE first_at <= $1 AND account <> $2`,
-			ms(since), account); err != nil {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM login_failures WHERE first_at <= $1`, ms(since)); err != nil {
 			return err
 		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO login_failures (account, count, first_at) VALUES ($1, 1, $2)
-			ON CONFLICT (account) DO UPDATE SET
-				count = CASE WHEN login_failures.first_at <= $3 THEN 1 ELSE login_failures.count + 1 END,
-				first_at = CASE WHEN login_failures.first_at <= $3 THEN excluded.first_at ELSE login_failures.first_at END`,
-			account, ms(now), ms(since))
+			ON CONFLICT (account) DO UPDATE SET count = login_failures.count + 1`, account, ms(now))
 		return err
 	})
 }

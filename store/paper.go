@@ -192,8 +192,9 @@ func (db *DB) readStmt(ctx context.Context, query string) *sql.Stmt {
 	return p
 }
 
-// writeOne runs one of db.hotQueries() as a write transaction of its own
-// and returns the rows it changed: on PostgreSQL one round trip.
+// writeOne runs a write statement as a transaction of its own (prepared
+// when it is one of db.hotQueries()) and returns the rows it changed: on
+// PostgreSQL one round trip.
 func (db *DB) writeOne(ctx context.Context, query string, args ...any) (int64, error) {
 	var res sql.Result
 	var err error
