@@ -1,8 +1,6 @@
 package auth_test
 
 import (
-	"context"
-	"sync"
 	"testing"
 	"time"
 
@@ -55,44 +53,10 @@ func TestLoginThrottleWindowSlides(t *testing.T) {
 	}
 }
 
-// sharedFailures is a store's failure table as two replicas see it.
-type sharedFailures struct {
-	mu    sync.Mutex
-	count map[string]int
-	first map[string]time.Time
-}
-
-func (f *sharedFailures) CountLoginFailures(_ context.Context, account string, since time.Time) (int, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.first[account].After(since) {
-		return f.count[account], nil
-	}
-	return 0, nil
-}
-
-func (f *sharedFailures) AddLoginFailure(_ context.Context, account string, now, since time.Time) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if !f.first[account].After(since) {
-		f.first[account], f.count[account] = now, 0
-	}
-	f.count[account]++
-	return nil
-}
-
-func (f *sharedFailures) ClearLoginFailures(_ context.Context, account string) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	delete(f.count, account)
-	delete(f.first, account)
-	return nil
-}
-
 // Replicas sharing the failure count allow MaxLoginFailures guesses in
 // all, not each.
 func TestLoginThrottleShared(t *testing.T) {
-	shared := &sharedFailures{count: map[string]int{}, first: map[string]time.Time{}}
+	shared := auth.NewMemoryFailures()
 	a, b := MustEnv(t, auth.Config{Failures: shared}), MustEnv(t, auth.Config{Failures: shared})
 	ctx := t.Context()
 	for i := range auth.MaxLoginFailures {
