@@ -61,3 +61,42 @@ type EventService interface {
 type Publisher interface {
 	Publish(ctx context.Context, e *Event) error
 }
+
+// SignalType names what a candidate's page detected.
+type SignalType string
+
+// Signals the pages detect. Each is recorded as a cheat record with the
+// signal type as its detectType.
+const (
+	SignalSwitch         SignalType = "switch"          // left the page (hidden or blurred): the 切屏
+	SignalFullscreenExit SignalType = "fullscreen_exit" // left fullscreen when the exam requires it
+	SignalCopy           SignalType = "copy"
+	SignalPaste          SignalType = "paste"
+	SignalPrint          SignalType = "print"
+	SignalNoFace         SignalType = "no_face"
+	SignalMultiFace      SignalType = "multi_face"
+)
+
+// Signal is one detection by a candidate's page during an attempt.
+type Signal struct {
+	Type       SignalType `json:"type"`
+	At         time.Time  `json:"at"`                   // when it began, by the page's clock
+	Seconds    float64    `json:"seconds,omitempty"`    // how long it lasted (switch: time away)
+	SnapshotID string     `json:"snapshotId,omitempty"` // the snapshot taken right after it
+}
+
+// SignalResult is what recording a signal changed.
+type SignalResult struct {
+	Switches  int  `json:"switches"`  // the attempt's page switches so far
+	Submitted bool `json:"submitted"` // the switch limit was reached: the attempt is closed
+}
+
+// SignalRecorder records the signals of candidates' pages.
+type SignalRecorder interface {
+	// RecordSignal records a signal of the attempt by its candidate (the
+	// caller in ctx): a cheat record, an event for the room's staff, and,
+	// when the exam's switch limit is reached, the attempt's submission.
+	// EFORBIDDEN for another's attempt, ECONFLICT when it is not in
+	// progress, EINVALID for an unknown type.
+	RecordSignal(ctx context.Context, attemptID string, s Signal) (*SignalResult, error)
+}
