@@ -165,7 +165,7 @@ func (s *Server) saveAnswers(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var req saveRequest
-	if err := httpapi.DecodeJSON(w, r, &req); err != nil {
+	if err := httpapi.DecodeStrictJSON(w, r, &req); err != nil {
 		return err
 	}
 	if req.Device == "" || len(req.Device) > examhall.MaxIDLen || req.Seq <= 0 {

@@ -126,7 +126,7 @@ func (s *Server) serve(rt route) http.Handler {
 				s.fail(w, r, true, examhall.Errorf(examhall.EUNAUTHORIZED, "your session has ended: sign in again"))
 				return
 			}
-			http.Redirect(w, r, "/?next="+safeNext(r.URL.RequestURI()), http.StatusSeeOther)
+			http.Redirect(w, r, signInURL(r.URL.RequestURI()), http.StatusSeeOther)
 			return
 		}
 		if err := rt.h(w, r); err != nil {
