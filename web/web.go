@@ -24,11 +24,25 @@ import (
 // Server holds the domain services the pages call.
 type Server struct {
 	Auth     examhall.Authenticator
+	AppAuth  examhall.AppAuthenticator
 	Policy   examhall.Policy
 	Users    examhall.UserService
+	Depts    examhall.DepartmentService
 	Exams    examhall.ExamService
 	Attempts examhall.AttemptService
 	Rooms    examhall.RoomService
+	Audio    examhall.AudioService
+	Cheat    examhall.CheatService
+	Apps     examhall.AppService
+
+	// HashPassword hashes a new password; EINVALID for one the policy
+	// refuses. auth.HashPassword in production.
+	HashPassword func(password string) (string, error)
+
+	PublicURL            string        // exam entry URLs are PublicURL + "/v5/exam/" + id
+	ExamineeClientURL    string        // base of examinees' join links (examhall.JoinLink)
+	InvigilatorClientURL string        // base of invigilators' join links
+	JoinMargin           time.Duration // how long join links outlive their exam
 
 	// CSRFKey signs the CSRF tokens of forms and page requests; at least 32
 	// bytes, secret, the same on every replica.
@@ -50,8 +64,10 @@ type handler func(w http.ResponseWriter, r *http.Request) error
 type access int
 
 const (
-	public   access = iota // anyone; the caller is loaded when signed in
-	signedIn               // any signed-in user; others are sent to sign in
+	public    access = iota // anyone; the caller is loaded when signed in
+	signedIn                // any signed-in user; others are sent to sign in
+	staffOnly               // administrators and invigilators (pages check which rooms)
+	adminOnly               // administrators
 )
 
 // route is one entry of the site.
@@ -62,9 +78,10 @@ type route struct {
 	json    bool // answers and errors are JSON (the pages' scripts call it)
 }
 
-// routes lists every route of the site.
+// routes lists every route of the site: the candidate's here, the staff
+// console's and the live room's in their own files.
 func (s *Server) routes() []route {
-	return []route{
+	rs := []route{
 		{pattern: "GET /{$}", h: s.home, access: public},
 		{pattern: "POST /signin", h: s.signIn, access: public},
 		{pattern: "POST /signout", h: s.signOut, access: public},
@@ -77,6 +94,12 @@ func (s *Server) routes() []route {
 		{pattern: "POST /attempts/{id}/answers", h: s.saveAnswers, access: signedIn, json: true},
 		{pattern: "POST /attempts/{id}/submit", h: s.submitAttempt, access: signedIn, json: true},
 	}
+	rs = append(rs, s.peopleRoutes()...)  // people.go: departments, users, imports, account
+	rs = append(rs, s.examRoutes()...)    // exams.go: exams, papers, overrides
+	rs = append(rs, s.roomRoutes()...)    // rooms.go: rooms, rosters, links, audio
+	rs = append(rs, s.markingRoutes()...) // marking.go: marking, review, results
+	rs = append(rs, s.liveRoutes()...)    // live.go: device check, live room, proctoring
+	return rs
 }
 
 // Handler returns the site's handler, to be mounted at "/".
@@ -121,12 +144,21 @@ func (s *Server) serve(rt route) http.Handler {
 				return
 			}
 		}
-		if rt.access == signedIn && examhall.CallerFromContext(ctx) == nil {
-			if rt.json {
-				s.fail(w, r, true, examhall.Errorf(examhall.EUNAUTHORIZED, "your session has ended: sign in again"))
+		c := examhall.CallerFromContext(ctx)
+		if rt.access != public && c == nil {
+			if rt.json || r.Method != http.MethodGet {
+				s.fail(w, r, rt.json, examhall.Errorf(examhall.EUNAUTHORIZED, "your session has ended: sign in again"))
 				return
 			}
 			http.Redirect(w, r, signInURL(r.URL.RequestURI()), http.StatusSeeOther)
+			return
+		}
+		switch {
+		case rt.access == adminOnly && c.Role != examhall.RoleAdmin:
+			s.fail(w, r, rt.json, examhall.Errorf(examhall.EFORBIDDEN, "only administrators may open this page"))
+			return
+		case rt.access == staffOnly && c.Role != examhall.RoleAdmin && c.Role != examhall.RoleInvigilator:
+			s.fail(w, r, rt.json, examhall.Errorf(examhall.EFORBIDDEN, "only invigilators and administrators may open this page"))
 			return
 		}
 		if err := rt.h(w, r); err != nil {

@@ -127,7 +127,10 @@ func (m *Main) Open(ctx context.Context) error {
 		JoinMargin: c.JoinMargin, Now: now, Location: m.Location, Log: m.Log,
 	}).Handler())
 	mux.Handle("/", (&web.Server{
-		Auth: m.Auth, Policy: policy, Users: users, Exams: db, Attempts: db, Rooms: rooms,
+		Auth: m.Auth, AppAuth: m.Auth, Policy: policy,
+		Users: users, Depts: db, Exams: db, Attempts: db, Rooms: rooms, Audio: db, Cheat: cheat, Apps: db,
+		HashPassword: auth.HashPassword, PublicURL: c.publicURL(),
+		ExamineeClientURL: c.ExamineeClientURL, InvigilatorClientURL: c.InvigilatorClientURL, JoinMargin: c.JoinMargin,
 		CSRFKey: auth.DeriveKey(key, "examhall web csrf"), Secure: strings.HasPrefix(c.publicURL(), "https://"),
 		Now: now, Location: m.Location, Log: m.Log,
 	}).Handler())
