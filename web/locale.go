@@ -4,6 +4,7 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"strings"
 	"time"
@@ -12,7 +13,10 @@ import (
 // Languages the pages speak; the first is the default.
 var languages = []string{"zh-CN", "en"}
 
-//go:embed locale/*.json
+// localeFS holds the catalogues: locale/<lang>/*.json, one file per page
+// area, merged; a key defined twice is a mistake.
+//
+//go:embed locale
 var localeFS embed.FS
 
 // catalog is one language's messages by key. Messages are fmt formats.
@@ -24,13 +28,26 @@ var catalogs = mustLoadCatalogs()
 func mustLoadCatalogs() map[string]catalog {
 	out := make(map[string]catalog, len(languages))
 	for _, lang := range languages {
-		b, err := localeFS.ReadFile("locale/" + lang + ".json")
-		if err != nil {
-			panic(err)
+		files, err := fs.Glob(localeFS, "locale/"+lang+"/*.json")
+		if err != nil || len(files) == 0 {
+			panic(fmt.Sprintf("web: no catalogue for %s", lang))
 		}
-		var c catalog
-		if err := json.Unmarshal(b, &c); err != nil {
-			panic(fmt.Sprintf("web: locale/%s.json: %v", lang, err))
+		c := catalog{}
+		for _, f := range files {
+			b, err := localeFS.ReadFile(f)
+			if err != nil {
+				panic(err)
+			}
+			var part catalog
+			if err := json.Unmarshal(b, &part); err != nil {
+				panic(fmt.Sprintf("web: %s: %v", f, err))
+			}
+			for k, v := range part {
+				if _, dup := c[k]; dup {
+					panic(fmt.Sprintf("web: %s: key %q is defined twice", f, k))
+				}
+				c[k] = v
+			}
 		}
 		out[lang] = c
 	}
