@@ -40,6 +40,9 @@ type Attempt struct {
 	Marks map[string]float64 `json:"marks,omitempty"`
 	// SavedAt is the last autosave.
 	SavedAt time.Time `json:"savedAt,omitzero"`
+	// Invalid: a reviewer decided the attempt was a violation (Review). Its
+	// score is kept but it counts in no grades, ranks or statistics.
+	Invalid bool `json:"invalid"`
 
 	// Read only, filled by grade listings.
 	UserAccount string `json:"account,omitempty"`
@@ -173,11 +176,12 @@ type AttemptService interface {
 	// PublishAttempts publishes the given marked attempts of the exam, or all
 	// of them when ids is empty, updating statistics; it returns how many.
 	PublishAttempts(ctx context.Context, examID string, ids []string) (int, error)
-	// FindGrades returns the exam's published attempts ranked best first with
+	// FindGrades returns the exam's valid published attempts ranked best first with
 	// Rank and the read-only user fields set, and the total.
 	FindGrades(ctx context.Context, examID string, offset, limit int) ([]*Attempt, int, error)
 	// FindRank returns a published attempt's rank among its exam's published
-	// attempts, as FindGrades ranks them; 0 while it is not published.
+	// attempts, as FindGrades ranks them; 0 while it is not published and
+	// for an invalid attempt.
 	// ENOTFOUND when there is no such attempt.
 	FindRank(ctx context.Context, attemptID string) (int, error)
 }

@@ -20,7 +20,7 @@ var _ examhall.AttemptService = (*DB)(nil)
 
 // attemptColumns are the columns attemptRow scans, from attempts aliased a.
 const attemptColumns = `a.id, a.exam_id, a.user_id, a.status, a.begin_time, a.deadline, a.end_time, a.used_seconds,
-	a.score, a.passed, a.integral, a.seed, a.answers, a.marks, a.saved_at`
+	a.score, a.passed, a.integral, a.seed, a.answers, a.marks, a.saved_at, a.invalid`
 
 // attemptRow scans attemptColumns (and gradeColumns).
 type attemptRow struct {
@@ -32,7 +32,7 @@ type attemptRow struct {
 func (r *attemptRow) dest() []any {
 	a := &r.a
 	return []any{&a.ID, &a.ExamID, &a.UserID, &a.Status, &r.begin, &r.deadline, &r.end, &a.UsedSeconds,
-		&a.Score, &a.Passed, &a.Integral, &a.Seed, &r.answers, &r.marks, &r.saved}
+		&a.Score, &a.Passed, &a.Integral, &a.Seed, &r.answers, &r.marks, &r.saved, &a.Invalid}
 }
 
 func (r *attemptRow) attempt() (*examhall.Attempt, error) {
@@ -888,18 +888,21 @@ func (db *DB) PublishAttempts(ctx context.Context, examID string, ids []string) 
 			// RETURNING hands back exactly the rows this statement changed,
 			// which is what the running totals must add.
 			rows, err := tx.QueryContext(ctx, `UPDATE attempts SET status = 'published'
-				WHERE exam_id = $1 AND status = 'marked'`+cond+` RETURNING score, passed`, args...)
+				WHERE exam_id = $1 AND status = 'marked'`+cond+` RETURNING score, passed, invalid`, args...)
 			if err != nil {
 				return err
 			}
 			defer rows.Close()
 			for rows.Next() {
 				var score float64
-				var passed bool
-				if err := rows.Scan(&score, &passed); err != nil {
+				var passed, invalid bool
+				if err := rows.Scan(&score, &passed, &invalid); err != nil {
 					return err
 				}
-				d.add(score, passed)
+				n++
+				if !invalid { // a violation found while it was marked
+					d.add(score, passed)
+				}
 			}
 			return rows.Err()
 		}
@@ -912,7 +915,6 @@ func (db *DB) PublishAttempts(ctx context.Context, examID string, ids []string) 
 		if err != nil {
 			return err
 		}
-		n = d.n
 		return db.addStats(ctx, tx, examID, d)
 	})
 	if err != nil {

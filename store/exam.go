@@ -394,7 +394,7 @@ func regrade(ctx context.Context, tx *sql.Tx, examID string) error {
 		return err
 	}
 	_, err := tx.ExecContext(ctx, `UPDATE exam_stats SET pass_num = (SELECT count(*) FROM attempts
-		WHERE exam_id = $1 AND status = 'published' AND passed) WHERE exam_id = $1`, examID)
+		WHERE exam_id = $1 AND status = 'published' AND NOT invalid AND passed) WHERE exam_id = $1`, examID)
 	return err
 }
 

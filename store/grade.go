@@ -96,7 +96,7 @@ func (db *DB) FindExamStats(ctx context.Context, examIDs []string) (map[string]e
 // gradeColumns are attemptColumns for grade listings, which leave answers
 // and marks out: a page of 1,000 grades need not decode 1,000 answer sheets.
 const gradeColumns = `a.id, a.exam_id, a.user_id, a.status, a.begin_time, a.deadline, a.end_time, a.used_seconds,
-	a.score, a.passed, a.integral, a.seed, '', '', a.saved_at`
+	a.score, a.passed, a.integral, a.seed, '', '', a.saved_at, a.invalid`
 
 // FindGrades returns the exam's published attempts ranked best first (score
 // descending, used time ascending, then ID), with Rank and the user's
@@ -136,7 +136,7 @@ func (db *DB) FindGrades(ctx context.Context, examID string, offset, limit int) 
 		// covering partial index, before any join.
 		rows, err := tx.QueryContext(ctx, `WITH page AS MATERIALIZED (
 				SELECT id, score, used_seconds FROM attempts
-				WHERE exam_id = $1 AND status = 'published'
+				WHERE exam_id = $1 AND status = 'published' AND NOT invalid
 				ORDER BY `+order+` LIMIT $2 OFFSET $3)
 			SELECT `+gradeColumns+`, u.account, u.name, COALESCE(d.name, ''), COALESCE(d.path, '')
 			FROM page p
@@ -176,7 +176,7 @@ func (db *DB) FindGrades(ctx context.Context, examID string, offset, limit int) 
 		f := page[0]
 		var tiedBefore int
 		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM attempts
-			WHERE exam_id = $1 AND status = 'published' AND score = $2 AND used_seconds = $3 AND id < $4`,
+			WHERE exam_id = $1 AND status = 'published' AND NOT invalid AND score = $2 AND used_seconds = $3 AND id < $4`,
 			examID, f.Score, f.UsedSeconds, f.ID).Scan(&tiedBefore); err != nil {
 			return err
 		}
@@ -191,12 +191,12 @@ func (db *DB) FindGrades(ctx context.Context, examID string, offset, limit int) 
 
 // FindRank returns a published attempt's rank among its exam's published
 // attempts, as FindGrades ranks them (competition ranking by score, then
-// used time); 0 for an attempt not yet published. ENOTFOUND for none.
+// used time); 0 for an attempt not yet published or invalid. ENOTFOUND for none.
 func (db *DB) FindRank(ctx context.Context, attemptID string) (int, error) {
 	var rank int
 	var published bool
-	err := db.r.QueryRowContext(ctx, `SELECT a.status = 'published', 1 + (SELECT COUNT(*) FROM attempts o
-			WHERE o.exam_id = a.exam_id AND o.status = 'published'
+	err := db.r.QueryRowContext(ctx, `SELECT a.status = 'published' AND NOT a.invalid, 1 + (SELECT COUNT(*) FROM attempts o
+			WHERE o.exam_id = a.exam_id AND o.status = 'published' AND NOT o.invalid
 			AND (o.score > a.score OR (o.score = a.score AND o.used_seconds < a.used_seconds)))
 		FROM attempts a WHERE a.id = $1`, attemptID).Scan(&published, &rank)
 	if err != nil {

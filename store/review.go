@@ -1,0 +1,386 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"math"
+	"strings"
+
+	"examhall"
+)
+
+var (
+	_ examhall.ReviewService = (*DB)(nil)
+	_ examhall.ResultService = (*DB)(nil)
+)
+
+// SetReview records the decision on a closed attempt. A change to or from
+// a violation flips attempts.invalid and, for a published attempt,
+// recomputes the exam's exam_stats row from its valid published attempts
+// (an index-only aggregate), in the same transaction. EINVALID, ENOTFOUND,
+// ECONFLICT while the attempt is in progress.
+func (db *DB) SetReview(ctx context.Context, r *examhall.Review) error {
+	if err := r.Validate(); err != nil {
+		return fmt.Errorf("set review: %w", err)
+	}
+	r.DecidedAt = msTime(db.now())
+	err := db.transact(ctx, func(tx *sql.Tx) error {
+		var examID string
+		var status examhall.AttemptStatus
+		var invalid bool
+		err := tx.QueryRowContext(ctx, `SELECT exam_id, status, invalid FROM attempts WHERE id = $1`+
+			db.engineLock("FOR UPDATE"), r.AttemptID).Scan(&examID, &status, &invalid)
+		if err != nil {
+			return notFound(err, "attempt %q not found", r.AttemptID)
+		}
+		if status == examhall.AttemptInProgress {
+			return examhall.Errorf(examhall.ECONFLICT, "the attempt is still in progress: decide once it is submitted")
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO attempt_reviews (attempt_id, decision, comment, reviewer_id, decided_at)
+			VALUES ($1, $2, $3, $4, $5)
+			ON CONFLICT (attempt_id) DO UPDATE SET decision = excluded.decision, comment = excluded.comment,
+				reviewer_id = excluded.reviewer_id, decided_at = excluded.decided_at`,
+			r.AttemptID, string(r.Decision), r.Comment, r.ReviewerID, ms(r.DecidedAt)); err != nil {
+			return err
+		}
+		want := r.Decision == examhall.DecisionViolation
+		if want == invalid {
+			return nil
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE attempts SET invalid = $2 WHERE id = $1`, r.AttemptID, want); err != nil {
+			return err
+		}
+		if status != examhall.AttemptPublished {
+			return nil // it joins the statistics, or not, when published
+		}
+		return db.recomputeStats(ctx, tx, examID)
+	})
+	if err != nil {
+		return fmt.Errorf("set review: %w", mapError(err))
+	}
+	return nil
+}
+
+// recomputeStats rebuilds the exam's exam_stats row from its valid
+// published attempts. On PostgreSQL the row is locked first, so that the
+// aggregate (a later statement, a later snapshot) sees every publication
+// committed before it and the ones waiting for the lock add their deltas
+// after.
+func (db *DB) recomputeStats(ctx context.Context, tx *sql.Tx, examID string) error {
+	if db.dialect == Postgres {
+		if _, err := tx.ExecContext(ctx, `SELECT 1 FROM exam_stats WHERE exam_id = $1 FOR UPDATE`, examID); err != nil {
+			return err
+		}
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO exam_stats (exam_id, attend_num, pass_num, score_sum, max_score, min_score)
+		SELECT $1, COUNT(*), COALESCE(SUM(CASE WHEN passed THEN 1 ELSE 0 END), 0), COALESCE(SUM(score), 0),
+			COALESCE(MAX(score), 0), COALESCE(MIN(score), 0)
+		FROM attempts WHERE exam_id = $1 AND status = 'published' AND NOT invalid
+		ON CONFLICT (exam_id) DO UPDATE SET attend_num = excluded.attend_num, pass_num = excluded.pass_num,
+			score_sum = excluded.score_sum, max_score = excluded.max_score, min_score = excluded.min_score`, examID)
+	return err
+}
+
+// reviewColumns are the columns scanReview reads, from attempt_reviews r
+// and the reviewer ru (LEFT JOINs, so all may be NULL).
+const reviewColumns = `r.attempt_id, r.decision, r.comment, r.reviewer_id, r.decided_at, ru.name`
+
+type reviewRow struct {
+	attemptID, decision, comment, reviewerID, reviewerName sql.NullString
+	decided                                                sql.NullInt64
+}
+
+func (r *reviewRow) dest() []any {
+	return []any{&r.attemptID, &r.decision, &r.comment, &r.reviewerID, &r.decided, &r.reviewerName}
+}
+
+// review returns nil when the row had no review.
+func (r *reviewRow) review() *examhall.Review {
+	if !r.attemptID.Valid {
+		return nil
+	}
+	return &examhall.Review{AttemptID: r.attemptID.String, Decision: examhall.Decision(r.decision.String),
+		Comment: r.comment.String, ReviewerID: r.reviewerID.String, ReviewerName: r.reviewerName.String,
+		DecidedAt: fromMS(r.decided.Int64)}
+}
+
+// FindReview returns the attempt's decision; ENOTFOUND while it has none.
+func (db *DB) FindReview(ctx context.Context, attemptID string) (*examhall.Review, error) {
+	var row reviewRow
+	err := db.r.QueryRowContext(ctx, `SELECT `+reviewColumns+` FROM attempt_reviews r
+		LEFT JOIN users ru ON ru.id = r.reviewer_id WHERE r.attempt_id = $1`, attemptID).Scan(row.dest()...)
+	if err != nil {
+		return nil, fmt.Errorf("find review: %w", notFound(err, "attempt %q has no review", attemptID))
+	}
+	return row.review(), nil
+}
+
+// FindFlagged returns the exam's closed attempts whose candidate has cheat
+// records in the exam (only the room's, with f.RoomID), with the counts by
+// detect type, the severity and the decision. Cheat records carry no
+// attempt, so each of a candidate's attempts gets all of the candidate's
+// records.
+func (db *DB) FindFlagged(ctx context.Context, f examhall.FlaggedFilter) ([]*examhall.Flagged, error) {
+	counts := map[string]map[string]int{} // user → type → n
+	rows, err := db.r.QueryContext(ctx, `SELECT user_id, detect_type, COUNT(*) FROM cheat_records
+		WHERE exam_id = $1 AND ($2 = '' OR room_id = $2) GROUP BY user_id, detect_type`, f.ExamID, f.RoomID)
+	if err != nil {
+		return nil, fmt.Errorf("find flagged: %w", err)
+	}
+	for rows.Next() {
+		var user, typ string
+		var n int
+		if err := rows.Scan(&user, &typ, &n); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("find flagged: %w", err)
+		}
+		if counts[user] == nil {
+			counts[user] = map[string]int{}
+		}
+		counts[user][typ] = n
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("find flagged: %w", err)
+	}
+	if len(counts) == 0 {
+		return nil, nil
+	}
+	users := make([]string, 0, len(counts))
+	for u := range counts {
+		users = append(users, u)
+	}
+	rows, err = db.r.QueryContext(ctx, `SELECT `+gradeColumns+`, u.account, u.name, `+reviewColumns+`
+		FROM attempts a JOIN users u ON u.id = a.user_id
+		LEFT JOIN attempt_reviews r ON r.attempt_id = a.id
+		LEFT JOIN users ru ON ru.id = r.reviewer_id
+		WHERE a.exam_id = $1 AND a.status <> 'in_progress' AND a.user_id IN (`+db.engineList(2)+`)`,
+		f.ExamID, db.engineListArg(users))
+	if err != nil {
+		return nil, fmt.Errorf("find flagged: %w", err)
+	}
+	defer rows.Close()
+	var out []*examhall.Flagged
+	for rows.Next() {
+		var ar attemptRow
+		var rr reviewRow
+		dest := append(append(ar.dest(), &ar.a.UserAccount, &ar.a.UserName), rr.dest()...)
+		if err := rows.Scan(dest...); err != nil {
+			return nil, fmt.Errorf("find flagged: %w", err)
+		}
+		a, err := ar.attempt()
+		if err != nil {
+			return nil, fmt.Errorf("find flagged: %w", err)
+		}
+		c := counts[a.UserID]
+		out = append(out, &examhall.Flagged{Attempt: a, Signals: c, Severity: examhall.Severity(c, false), Review: rr.review()})
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("find flagged: %w", err)
+	}
+	return out, nil
+}
+
+// resultsCache is what exam_results keeps: the aggregates that read more
+// than the ranking index.
+type resultsCache struct {
+	Items map[string]examhall.ItemSums `json:"items"`
+	Depts []examhall.DeptStats         `json:"depts"`
+}
+
+// qValid selects the valid published attempts of exam $1 (table a).
+const qValid = `a.exam_id = $1 AND a.status = 'published' AND NOT a.invalid`
+
+// FindResults returns the exam's results over its valid published
+// attempts. Counts, pass count, mean, maximum and minimum come from
+// exam_stats; the standard deviation, median and histogram from index-only
+// scans of attempts_ranked; the item analysis (per-question sums over the
+// marks) and the departments from exam_results, recomputed in SQL when the
+// exam's exam_stats row has changed since they were computed. ENOTFOUND.
+func (db *DB) FindResults(ctx context.Context, examID string) (*examhall.Results, error) {
+	res := &examhall.Results{ExamID: examID, Buckets: make([]int, examhall.ResultBuckets)}
+	var cache resultsCache
+	var paper []*examhall.Question
+	var stale bool
+	var sum float64
+	err := db.engineSnapshot(ctx, func(tx *sql.Tx) error {
+		e, err := findExam(ctx, tx, examID, "")
+		if err != nil {
+			return err
+		}
+		res.PaperScore = e.PaperScore
+		err = tx.QueryRowContext(ctx, `SELECT attend_num, pass_num, score_sum, max_score, min_score
+			FROM exam_stats WHERE exam_id = $1`, examID).Scan(&res.Attempts, &res.Passed, &sum, &res.Max, &res.Min)
+		if err != nil && err != sql.ErrNoRows {
+			return err
+		}
+		if p, err := db.attemptPaper(ctx, tx, examID); err != nil {
+			return err
+		} else {
+			paper = p.questions
+		}
+		if res.Attempts == 0 {
+			res.Max, res.Min = 0, 0
+			return nil
+		}
+		n := float64(res.Attempts)
+		res.Mean = sum / n
+		var sq float64
+		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(SUM(a.score * a.score), 0) FROM attempts a
+			WHERE `+qValid, examID).Scan(&sq); err != nil {
+			return err
+		}
+		res.SD = math.Sqrt(math.Max(sq/n-res.Mean*res.Mean, 0))
+		if err := db.median(ctx, tx, res); err != nil {
+			return err
+		}
+		if e.PaperScore > 0 {
+			if err := db.histogram(ctx, tx, res); err != nil {
+				return err
+			}
+		}
+		var body string
+		err = tx.QueryRowContext(ctx, `SELECT body FROM exam_results
+			WHERE exam_id = $1 AND attend_num = $2 AND pass_num = $3 AND score_sum = $4`,
+			examID, res.Attempts, res.Passed, sum).Scan(&body)
+		switch {
+		case err == sql.ErrNoRows:
+			stale = true
+			return db.computeResultsCache(ctx, tx, examID, &cache)
+		case err != nil:
+			return err
+		}
+		return json.Unmarshal([]byte(body), &cache)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("find results: %w", notFound(err, "exam %q not found", examID))
+	}
+	if stale {
+		if err := db.saveResultsCache(ctx, examID, res, sum, &cache); err != nil {
+			return nil, fmt.Errorf("find results: %w", err)
+		}
+	}
+	for _, q := range paper {
+		res.Items = append(res.Items, cache.Items[q.ID].Stats(q.ID, q.Score))
+	}
+	res.Departments = cache.Depts
+	return res, nil
+}
+
+// median sets res.Median from the one or two middle scores.
+func (db *DB) median(ctx context.Context, tx *sql.Tx, res *examhall.Results) error {
+	n := res.Attempts
+	offset, limit := n/2, 1
+	if n%2 == 0 {
+		offset, limit = n/2-1, 2
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT a.score FROM attempts a WHERE `+qValid+`
+		ORDER BY a.score DESC LIMIT $2 OFFSET $3`, res.ExamID, limit, offset)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	var total float64
+	k := 0
+	for rows.Next() {
+		var s float64
+		if err := rows.Scan(&s); err != nil {
+			return err
+		}
+		total += s
+		k++
+	}
+	if k > 0 {
+		res.Median = total / float64(k)
+	}
+	return rows.Err()
+}
+
+// histogram counts the scores in ResultBuckets equal ranges of the paper
+// score; full marks (and anything above) fall in the last.
+func (db *DB) histogram(ctx context.Context, tx *sql.Tx, res *examhall.Results) error {
+	last := examhall.ResultBuckets - 1
+	rows, err := tx.QueryContext(ctx, fmt.Sprintf(`SELECT CASE WHEN a.score >= $2 THEN %d
+			ELSE CAST(trunc(a.score * %d / $2) AS INTEGER) END AS b, COUNT(*)
+		FROM attempts a WHERE `+qValid+` GROUP BY 1`, last, examhall.ResultBuckets), res.ExamID, res.PaperScore)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var b, n int
+		if err := rows.Scan(&b, &n); err != nil {
+			return err
+		}
+		res.Buckets[min(max(b, 0), last)] += n
+	}
+	return rows.Err()
+}
+
+// computeResultsCache sums the marks of every question and groups the
+// attempts by department, in SQL. The marks are JSON text in both dialects:
+// SQLite walks them with json_each, PostgreSQL with jsonb_each_text.
+func (db *DB) computeResultsCache(ctx context.Context, tx *sql.Tx, examID string, c *resultsCache) error {
+	each := `json_each(a.marks) j`
+	if db.dialect == Postgres {
+		each = `jsonb_each_text(CAST(a.marks AS jsonb)) j`
+	}
+	rows, err := tx.QueryContext(ctx, strings.ReplaceAll(`SELECT j.key, COUNT(*), SUM({x}), SUM({x} * {x}),
+			SUM({x} * a.score), SUM(a.score), SUM(a.score * a.score)
+		FROM attempts a, `+each+` WHERE `+qValid+` GROUP BY j.key`, "{x}", "CAST(j.value AS DOUBLE PRECISION)"), examID)
+	if err != nil {
+		return err
+	}
+	c.Items = map[string]examhall.ItemSums{}
+	for rows.Next() {
+		var id string
+		var s examhall.ItemSums
+		if err := rows.Scan(&id, &s.N, &s.SumX, &s.SumXX, &s.SumXY, &s.SumY, &s.SumYY); err != nil {
+			rows.Close()
+			return err
+		}
+		c.Items[id] = s
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	rows, err = tx.QueryContext(ctx, `SELECT COALESCE(d.path, ''), COUNT(*),
+			SUM(CASE WHEN a.passed THEN 1 ELSE 0 END), SUM(a.score)
+		FROM attempts a JOIN users u ON u.id = a.user_id LEFT JOIN departments d ON d.id = u.dept_id
+		WHERE `+qValid+` GROUP BY COALESCE(d.path, '') ORDER BY 1`, examID)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var d examhall.DeptStats
+		var sum float64
+		if err := rows.Scan(&d.DeptPath, &d.Attempts, &d.Passed, &sum); err != nil {
+			return err
+		}
+		if d.Attempts > 0 {
+			d.Mean = sum / float64(d.Attempts)
+		}
+		c.Depts = append(c.Depts, d)
+	}
+	return rows.Err()
+}
+
+// saveResultsCache keeps c for the exam's current exam_stats row.
+func (db *DB) saveResultsCache(ctx context.Context, examID string, res *examhall.Results, sum float64, c *resultsCache) error {
+	body, err := json.Marshal(c)
+	if err != nil {
+		return err
+	}
+	return db.transact(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO exam_results (exam_id, attend_num, pass_num, score_sum, body, computed_at)
+			VALUES ($1, $2, $3, $4, $5, $6)
+			ON CONFLICT (exam_id) DO UPDATE SET attend_num = excluded.attend_num, pass_num = excluded.pass_num,
+				score_sum = excluded.score_sum, body = excluded.body, computed_at = excluded.computed_at`,
+			examID, res.Attempts, res.Passed, sum, string(body), ms(db.now()))
+		return err
+	})
+}
