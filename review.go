@@ -133,6 +133,10 @@ type ReviewService interface {
 	// cheat records in the exam (the room's, with RoomID set), with their
 	// signal counts and decisions, unsorted.
 	FindFlagged(ctx context.Context, f FlaggedFilter) ([]*Flagged, error)
+	// FindSignals returns up to limit cheat records of the user in the exam
+	// (the room's, with roomID set), oldest first: a flagged attempt's
+	// timeline.
+	FindSignals(ctx context.Context, examID, roomID, userID string, limit int) ([]*CheatRecord, error)
 }
 
 // Results are the statistics of an exam's valid published attempts.

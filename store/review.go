@@ -384,3 +384,27 @@ func (db *DB) saveResultsCache(ctx context.Context, examID string, res *examhall
 		return err
 	})
 }
+
+// FindSignals returns up to limit of the user's cheat records in the exam
+// (only the room's, with roomID set), oldest first.
+func (db *DB) FindSignals(ctx context.Context, examID, roomID, userID string, limit int) ([]*examhall.CheatRecord, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT `+cheatColumns+` FROM cheat_records
+		WHERE exam_id = $1 AND ($2 = '' OR room_id = $2) AND user_id = $3 ORDER BY id LIMIT $4`,
+		examID, roomID, userID, engineLimit(limit))
+	if err != nil {
+		return nil, fmt.Errorf("find signals: %w", err)
+	}
+	defer rows.Close()
+	var out []*examhall.CheatRecord
+	for rows.Next() {
+		c, err := scanCheatRecord(rows)
+		if err != nil {
+			return nil, fmt.Errorf("find signals: %w", err)
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("find signals: %w", err)
+	}
+	return out, nil
+}

@@ -34,6 +34,8 @@ type Server struct {
 	Audio    examhall.AudioService
 	Cheat    examhall.CheatService
 	Apps     examhall.AppService
+	Reviews  examhall.ReviewService // decisions on flagged attempts (marking.go)
+	Results  examhall.ResultService // exams' results (marking.go)
 
 	// HashPassword hashes a new password; EINVALID for one the policy
 	// refuses. auth.HashPassword in production.

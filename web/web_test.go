@@ -77,6 +77,9 @@ func mustFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	s := &web.Server{Auth: a, Policy: examhall.Policy{Rooms: db}, Users: db, Exams: db, Attempts: db, Rooms: db,
+		Depts: db, Audio: db, Cheat: db, Reviews: db, Results: db, AppAuth: a,
+		ExamineeClientURL: "https://client.example/exam", InvigilatorClientURL: "https://client.example/invigilate",
+		JoinMargin: examhall.DefaultJoinMargin, PublicURL: "https://exams.example",
 		CSRFKey: []byte(strings.Repeat("c", 32))}
 	f.srv = httptest.NewServer(s.Handler())
 	t.Cleanup(f.srv.Close)

@@ -129,6 +129,7 @@ func (m *Main) Open(ctx context.Context) error {
 	mux.Handle("/", (&web.Server{
 		Auth: m.Auth, AppAuth: m.Auth, Policy: policy,
 		Users: users, Depts: db, Exams: db, Attempts: db, Rooms: rooms, Audio: db, Cheat: cheat, Apps: db,
+		Reviews: db, Results: db,
 		HashPassword: auth.HashPassword, PublicURL: c.publicURL(),
 		ExamineeClientURL: c.ExamineeClientURL, InvigilatorClientURL: c.InvigilatorClientURL, JoinMargin: c.JoinMargin,
 		CSRFKey: auth.DeriveKey(key, "examhall web csrf"), Secure: strings.HasPrefix(c.publicURL(), "https://"),

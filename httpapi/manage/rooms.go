@@ -229,43 +229,22 @@ type linkJSON struct {
 }
 
 // joinLinks issues a join link for every member of the roster, valid until
-// the exam's end plus JoinMargin.
+// the exam's end plus JoinMargin (examhall.JoinLinks, shared with the room
+// pages).
 func (s *Server) joinLinks(w http.ResponseWriter, r *http.Request) error {
 	room, err := s.managedRoom(r)
 	if err != nil {
 		return err
 	}
-	if s.ExamineeClientURL == "" || s.InvigilatorClientURL == "" {
-		return examhall.Errorf(examhall.EUNAVAILABLE, "join links are not configured: set the examinee and invigilator client URLs")
-	}
-	ctx := r.Context()
-	exam, err := s.Exams.FindExamByID(ctx, room.ExamID)
+	jl := examhall.JoinLinks{Rooms: s.Rooms, Users: s.Users, Exams: s.Exams, Auth: s.Auth,
+		ExamineeURL: s.ExamineeClientURL, InvigilatorURL: s.InvigilatorClientURL, Margin: s.JoinMargin}
+	rl, exp, err := jl.Issue(r.Context(), room, s.now())
 	if err != nil {
 		return err
 	}
-	ms, err := s.Rooms.FindMembers(ctx, room.ID, nil)
-	if err != nil {
-		return err
-	}
-	exp := examhall.JoinExpiry(exam, s.JoinMargin, s.now())
-	links := make([]linkJSON, 0, len(ms))
-	for _, m := range ms {
-		u, err := s.Users.FindUserByID(ctx, m.UserID)
-		if err != nil {
-			return err
-		}
-		token, err := s.Auth.JoinToken(u, room.ID, exp)
-		if err != nil {
-			return err
-		}
-		base, inv := s.ExamineeClientURL, m.Role == examhall.RoleInvigilator
-		if inv {
-			base = s.InvigilatorClientURL
-		}
-		links = append(links, linkJSON{
-			UserID: u.ID, Account: u.Account, Name: u.Name, Role: m.Role,
-			URL: examhall.JoinLink(base, room.ID, u.ID, token, inv),
-		})
+	links := make([]linkJSON, 0, len(rl))
+	for _, l := range rl {
+		links = append(links, linkJSON(l))
 	}
 	return writeJSON(w, http.StatusOK, struct {
 		list[linkJSON]
