@@ -123,7 +123,7 @@ func TestMarkingQueue(t *testing.T) {
 	}
 	mustContain(t, "marking index", body, `data-exam-id="`+s.exam.ID+`"`)
 
-	status, body = b.get("/marking/" + s.exam.ID + "?by=question&q=q")
+	status, body = b.get("/marking/" + s.exam.ID + "?by=question&q=q&a=" + s.aliceAttempt)
 	if status != 200 {
 		t.Fatalf("queue: %d\n%s", status, body)
 	}
