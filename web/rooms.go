@@ -347,6 +347,10 @@ func (s *Server) exportLinks(w http.ResponseWriter, r *http.Request) error {
 
 // addBroadcastForm schedules a clip of the library in the room's exam.
 func (s *Server) addBroadcastForm(w http.ResponseWriter, r *http.Request) error {
+	// Broadcasts belong to the exam, which only admins change (as /api/v1).
+	if err := s.Policy.Admin(r.Context()); err != nil {
+		return err
+	}
 	v, err := s.roomView(w, r)
 	if err != nil {
 		return err
@@ -386,6 +390,9 @@ func (s *Server) addBroadcastForm(w http.ResponseWriter, r *http.Request) error 
 // removeBroadcastForm removes the n-th (from 1) scheduled broadcast.
 func (s *Server) removeBroadcastForm(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
+	if err := s.Policy.Admin(ctx); err != nil {
+		return err
+	}
 	room, err := s.Policy.Room(ctx, r.PathValue("id"), true)
 	if err != nil {
 		return err

@@ -162,3 +162,17 @@ func TestRoomPages(t *testing.T) {
 		t.Fatalf("broadcasts after removal: %v", bs)
 	}
 }
+
+// TestBroadcastsAdminOnly: an invigilator sees the exam's broadcasts but
+// may not change them, as in /api/v1.
+func TestBroadcastsAdminOnly(t *testing.T) {
+	s := mustStaff(t)
+	b := s.as(s.inv1)
+	status, body := b.get("/rooms/" + s.room1.ID)
+	if status != 200 || strings.Contains(body, `action="/rooms/`+s.room1.ID+`/broadcasts"`) {
+		t.Fatalf("invigilator's room page: %d, offers the broadcast form", status)
+	}
+	if status, _, _ := b.send("/rooms/"+s.room1.ID+"/broadcasts", url.Values{"audio": {"x"}, "start": {"2030-01-02T09:30"}}); status != http.StatusForbidden {
+		t.Errorf("invigilator schedules: %d", status)
+	}
+}

@@ -121,7 +121,7 @@ func (m *Main) Open(ctx context.Context) error {
 	}).Handler())
 	mux.Handle("/api/v1/", (&manage.Server{
 		Auth: m.Auth, AppAuth: m.Auth, Policy: policy,
-		Users: users, Depts: db, Exams: db, Attempts: db, Rooms: rooms, Audio: db, Cheat: cheat, Apps: db,
+		Users: users, Depts: db, Exams: db, Attempts: db, Rooms: rooms, Audio: db, Cheat: cheat, Apps: db, Reviews: db,
 		HashPassword: auth.HashPassword, PublicURL: c.publicURL(),
 		ExamineeClientURL: c.ExamineeClientURL, InvigilatorClientURL: c.InvigilatorClientURL,
 		JoinMargin: c.JoinMargin, Now: now, Location: m.Location, Log: m.Log,

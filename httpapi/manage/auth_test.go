@@ -64,6 +64,8 @@ func TestAuthorization(t *testing.T) {
 		{pattern: "POST /api/v1/exams/{id}/grades/publish", path: "/api/v1/exams/e1/grades/publish", admin: ok, inv: ok, exa: fb},
 		{pattern: "GET /api/v1/exams/{id}/grades/export", path: "/api/v1/exams/e1/grades/export?format=csv", admin: ok, inv: ok, exa: fb},
 		{pattern: "POST /api/v1/attempts/{id}/marks", path: "/api/v1/attempts/a2/marks", body: `{"marks":{"q5":12.5}}`, admin: ok, inv: ok, exa: fb},
+		{pattern: "GET /api/v1/attempts/{id}/review", path: "/api/v1/attempts/a2/review", admin: http.StatusNotFound, inv: http.StatusNotFound, exa: fb},
+		{pattern: "PUT /api/v1/attempts/{id}/review", path: "/api/v1/attempts/a2/review", body: `{"decision":"clear"}`, admin: ok, inv: ok, exa: fb},
 
 		{pattern: "GET /api/v1/my/exams", path: "/api/v1/my/exams", admin: ok, inv: ok, exa: ok},
 		{pattern: "GET /api/v1/my/attempts", path: "/api/v1/my/attempts", admin: ok, inv: ok, exa: ok},

@@ -41,6 +41,7 @@ type world struct {
 	apps     mock.AppService
 	auth     mock.Authenticator
 	appAuth  mock.AppAuthenticator
+	reviews  mock.ReviewService
 
 	mu    sync.Mutex
 	calls []string // write methods called, in order
@@ -394,6 +395,25 @@ func newWorld(t *testing.T) *world {
 		return &examhall.App{ID: id, Name: "HR", Disabled: true, CreatedAt: now}, nil
 	}
 
+	// Reviews: attempts start undecided; valid decisions are kept.
+	reviews := map[string]examhall.Review{}
+	w.reviews.FindReviewFn = func(_ context.Context, id string) (*examhall.Review, error) {
+		r, ok := reviews[id]
+		if !ok {
+			return nil, examhall.Errorf(examhall.ENOTFOUND, "attempt %q has no review", id)
+		}
+		return &r, nil
+	}
+	w.reviews.SetReviewFn = func(_ context.Context, r *examhall.Review) error {
+		if err := r.Validate(); err != nil {
+			return err
+		}
+		w.record("SetReview")
+		r.DecidedAt = now
+		reviews[r.AttemptID] = *r
+		return nil
+	}
+
 	loc, err := time.LoadLocation("Asia/Shanghai")
 	if err != nil {
 		t.Fatal(err)
@@ -401,7 +421,7 @@ func newWorld(t *testing.T) *world {
 	w.srv = &Server{
 		Auth: &w.auth, AppAuth: &w.appAuth, Policy: examhall.Policy{Rooms: &w.rooms},
 		Users: &w.users, Depts: &w.depts, Exams: &w.exams, Attempts: &w.attempts, Rooms: &w.rooms,
-		Audio: &w.audio, Cheat: &w.cheat, Apps: &w.apps,
+		Audio: &w.audio, Cheat: &w.cheat, Apps: &w.apps, Reviews: &w.reviews,
 		HashPassword: func(p string) (string, error) {
 			if len(p) < 6 {
 				return "", examhall.Errorf(examhall.EINVALID, "password must have at least 6 characters")

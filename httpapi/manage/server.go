@@ -33,6 +33,7 @@ type Server struct {
 	Audio    examhall.AudioService
 	Cheat    examhall.CheatService
 	Apps     examhall.AppService
+	Reviews  examhall.ReviewService
 
 	// HashPassword hashes a new password; it returns EINVALID for a password
 	// the policy refuses. auth.HashPassword in production.
@@ -101,6 +102,8 @@ func (s *Server) routes() []route {
 		{pattern: "POST /api/v1/exams/{id}/grades/publish", h: s.publishGrades},
 		{pattern: "GET /api/v1/exams/{id}/grades/export", h: s.exportGrades},
 		{pattern: "POST /api/v1/attempts/{id}/marks", h: s.markAttempt},
+		{pattern: "GET /api/v1/attempts/{id}/review", h: s.getReview},
+		{pattern: "PUT /api/v1/attempts/{id}/review", h: s.setReview},
 
 		{pattern: "GET /api/v1/my/exams", h: s.myExams},
 		{pattern: "GET /api/v1/my/attempts", h: s.myAttempts},
