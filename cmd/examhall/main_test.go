@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -373,6 +374,55 @@ func TestEndToEnd(t *testing.T) {
 			_, bad := call(t, m, "GET", "/api/v5/gradeaction.ashx?token="+token+"&action=getExamGrade&examid=nope", "", nil)
 			if bad["errcode"] != "40803" {
 				t.Errorf("unknown exam = %v, want 40803", bad)
+			}
+		})
+		t.Run("a violation leaves the open API", func(t *testing.T) {
+			admin := bearerOf(t, m, res, examhall.RoleAdmin)
+			_, out := call(t, m, "GET", "/api/v5/token.ashx?appid="+res.AppID+"&secret="+res.AppSecret, "", nil)
+			token, _ := out["token"].(string)
+			examOf := func() map[string]any {
+				_, list := call(t, m, "GET", "/api/v5/examaction.ashx?token="+token+"&action=getExamList", "", nil)
+				items, _ := list["items"].([]any)
+				for _, it := range items {
+					if e := it.(map[string]any); e["examName"] == "会计基础考试A卷" {
+						return e
+					}
+				}
+				t.Fatalf("getExamList has no exam A: %v", list)
+				return nil
+			}
+			before := examOf()
+			grades := func() []any {
+				_, g := call(t, m, "POST", "/api/v5/gradeaction.ashx?token="+token+"&action=getExamGrade&examID="+before["examID"].(string), "", nil)
+				gi, _ := g["items"].([]any)
+				return gi
+			}
+			gi := grades()
+			top := gi[0].(map[string]any)["gradeID"].(string)
+			if code, out := call(t, m, "PUT", "/api/v1/attempts/"+top+"/review", admin, map[string]any{"decision": "violation", "comment": "impersonation"}); code != 200 || out["decision"] != "violation" {
+				t.Fatalf("review = %d %v", code, out)
+			}
+			if code, out := call(t, m, "GET", "/api/v1/attempts/"+top+"/review", admin, nil); code != 200 || out["comment"] != "impersonation" {
+				t.Errorf("read review = %d %v", code, out)
+			}
+			after := examOf()
+			n0, _ := strconv.Atoi(before["attendNum"].(string))
+			if n1, _ := strconv.Atoi(after["attendNum"].(string)); n1 != n0-1 {
+				t.Errorf("attendNum %d after a violation, want %d", n1, n0-1)
+			}
+			gi = grades()
+			for _, g := range gi {
+				if g.(map[string]any)["gradeID"] == top {
+					t.Errorf("the invalid attempt %s is still among the grades", top)
+				}
+			}
+			if len(gi) > 0 && gi[0].(map[string]any)["order"] != "1" {
+				t.Errorf("first grade after the violation: %v", gi[0])
+			}
+			// Cleared again, it is back.
+			call(t, m, "PUT", "/api/v1/attempts/"+top+"/review", admin, map[string]any{"decision": "clear"})
+			if again := examOf(); again["attendNum"] != before["attendNum"] || again["maxScore"] != before["maxScore"] {
+				t.Errorf("after clearing: %v, want %v", again, before)
 			}
 		})
 	})
