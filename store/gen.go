@@ -8,6 +8,7 @@ import (
 	"iter"
 	"math"
 	"math/rand/v2"
+	"strconv"
 	"strings"
 	"time"
 
@@ -203,7 +204,8 @@ func (db *DB) Generate(ctx context.Context, opt GenOptions) error {
 	}
 
 	// Attempts: exam e's k-th attempt belongs to candidate (shift+k) mod
-	// Candidates, so no candidate sits an exam twice.
+	// Candidates, so no candidate sits an exam twice. Their marks add up to
+	// their score (genMarks), so item analysis has data to read.
 	err = db.genInsert(ctx, "attempts", []string{"id", "exam_id", "user_id", "seq", "status", "begin_time",
 		"deadline", "end_time", "used_seconds", "score", "passed", "integral", "seed", "answers", "marks", "saved_at"},
 		func(yield func([]any) bool) {
@@ -218,7 +220,8 @@ func (db *DB) Generate(ctx context.Context, opt GenOptions) error {
 					e.stats.add(score, passed)
 					row := []any{examhall.NewID(16), e.id, userIDs[(e.shift+k)%opt.Candidates], 1, "published",
 						begin, begin + int64(e.answerMinutes)*60_000, begin + int64(used)*1000, used, score, passed,
-						examhall.Round2(score * examhall.DefaultIntegralRate), rng.Int64(), "{}", "{}", begin + int64(used)*1000}
+						examhall.Round2(score * examhall.DefaultIntegralRate), rng.Int64(), "{}", genMarks(rng, qids, score),
+						begin + int64(used)*1000}
 					if !yield(row) {
 						return
 					}
@@ -350,3 +353,31 @@ func (s *genSource) Next() bool {
 
 func (s *genSource) Values() ([]any, error) { return s.row, nil }
 func (s *genSource) Err() error             { return nil }
+
+// genMarks spreads score over the 10-point questions qids as marks JSON:
+// whole questions right from a random first one on, the remainder on the
+// next, the rest 0.
+func genMarks(rng *rand.Rand, qids []string, score float64) string {
+	full, rest := int(score)/10, score-float64(int(score)/10*10)
+	start := rng.IntN(len(qids))
+	b := make([]byte, 0, 16*len(qids))
+	b = append(b, '{')
+	for i := range qids {
+		j := (start + i) % len(qids)
+		m := 0.0
+		switch {
+		case i < full:
+			m = 10
+		case i == full:
+			m = rest
+		}
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '"')
+		b = append(b, qids[j]...)
+		b = append(b, '"', ':')
+		b = strconv.AppendFloat(b, m, 'f', -1, 64)
+	}
+	return string(append(b, '}'))
+}
