@@ -220,4 +220,7 @@ type ResultService interface {
 	// FindResults returns the exam's results over its valid published
 	// attempts. ENOTFOUND for an unknown exam.
 	FindResults(ctx context.Context, examID string) (*Results, error)
+	// CountPending returns how many of the exam's attempts await marking
+	// and how many are marked, awaiting publication.
+	CountPending(ctx context.Context, examID string) (marking, marked int, err error)
 }

@@ -50,7 +50,8 @@ func (m *ReviewService) FindSignals(ctx context.Context, examID, roomID, userID 
 
 // ResultService mocks examhall.ResultService.
 type ResultService struct {
-	FindResultsFn func(ctx context.Context, examID string) (*examhall.Results, error)
+	FindResultsFn  func(ctx context.Context, examID string) (*examhall.Results, error)
+	CountPendingFn func(ctx context.Context, examID string) (int, int, error)
 }
 
 var _ examhall.ResultService = (*ResultService)(nil)
@@ -61,4 +62,12 @@ func (m *ResultService) FindResults(ctx context.Context, examID string) (*examha
 		panic("mock: unexpected call to ResultService.FindResults")
 	}
 	return m.FindResultsFn(ctx, examID)
+}
+
+// CountPending calls CountPendingFn.
+func (m *ResultService) CountPending(ctx context.Context, examID string) (int, int, error) {
+	if m.CountPendingFn == nil {
+		panic("mock: unexpected call to ResultService.CountPending")
+	}
+	return m.CountPendingFn(ctx, examID)
 }

@@ -5,7 +5,9 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 
 	"examhall"
 )
@@ -264,8 +266,8 @@ func (db *DB) FindResults(ctx context.Context, examID string) (*examhall.Results
 
 // computeResultsCache computes what exam_results keeps for res's exam,
 // whose exam_stats figures res holds: the median by the ranking index, the
-// histogram with Σ score² in one scan of it, the departments by a join,
-// and the item sums from one read of the marks.
+// histogram with Σ score² in one scan of it, the item sums and the
+// departments from one read of the marks.
 func (db *DB) computeResultsCache(ctx context.Context, tx *sql.Tx, res *examhall.Results, c *resultsCache) error {
 	if err := db.median(ctx, tx, res.ExamID, res.Attempts, c); err != nil {
 		return err
@@ -273,10 +275,7 @@ func (db *DB) computeResultsCache(ctx context.Context, tx *sql.Tx, res *examhall
 	if err := db.histogram(ctx, tx, res, c); err != nil {
 		return err
 	}
-	if err := db.itemSums(ctx, tx, res.ExamID, c); err != nil {
-		return err
-	}
-	return db.deptStats(ctx, tx, res.ExamID, c)
+	return db.itemSums(ctx, tx, res.ExamID, c)
 }
 
 // median sets c.Median from the one or two middle scores of n.
@@ -337,21 +336,47 @@ func (db *DB) histogram(ctx context.Context, tx *sql.Tx, res *examhall.Results, 
 }
 
 // itemSums sums every question's marks, squares and products with the
-// total. The marks are JSON text: SQLite's json_each over 100,000 attempts
-// of 10 questions took 7.7–8.1 s and its json_extract 3.5–6.2 s, reading
-// the column and decoding it here (decodeMarks) 0.15–0.5 s; so this one
-// aggregate is summed in Go, over one read.
+// total, and groups the attempts by their candidate's department (as it is
+// now), in one read. The marks are JSON text: SQLite's json_each over
+// 100,000 attempts of 10 questions took 7.7–8.1 s and json_extract 3.5–6.2
+// s on the loaded development machine, reading the column and decoding it
+// here (decodeMarks) 0.15–0.5 s; so these sums are taken in Go.
 func (db *DB) itemSums(ctx context.Context, tx *sql.Tx, examID string, c *resultsCache) error {
-	rows, err := tx.QueryContext(ctx, `SELECT a.score, a.marks FROM attempts a WHERE `+qValid, examID)
+	paths := map[string]string{}
+	drows, err := tx.QueryContext(ctx, `SELECT id, path FROM departments`)
+	if err != nil {
+		return err
+	}
+	for drows.Next() {
+		var id, path string
+		if err := drows.Scan(&id, &path); err != nil {
+			drows.Close()
+			return err
+		}
+		paths[id] = path
+	}
+	drows.Close()
+	if err := drows.Err(); err != nil {
+		return err
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT a.score, a.passed, a.marks, COALESCE(u.dept_id, '')
+		FROM attempts a JOIN users u ON u.id = a.user_id WHERE `+qValid, examID)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
 	c.Items = map[string]examhall.ItemSums{}
+	type dept struct {
+		n, pass int
+		sum     float64
+	}
+	depts := map[string]*dept{}
 	var y float64
+	var passed bool
 	var raw []byte
+	var deptID string
 	for rows.Next() {
-		if err := rows.Scan(&y, &raw); err != nil {
+		if err := rows.Scan(&y, &passed, &raw, &deptID); err != nil {
 			return err
 		}
 		marks, err := decodeMarks(raw)
@@ -368,33 +393,26 @@ func (db *DB) itemSums(ctx context.Context, tx *sql.Tx, examID string, c *result
 			s.SumYY += y * y
 			c.Items[id] = s
 		}
+		p := paths[deptID]
+		d := depts[p]
+		if d == nil {
+			d = &dept{}
+			depts[p] = d
+		}
+		d.n++
+		d.sum += y
+		if passed {
+			d.pass++
+		}
 	}
-	return rows.Err()
-}
-
-// deptStats groups the attempts by their candidate's department (as it is
-// now).
-func (db *DB) deptStats(ctx context.Context, tx *sql.Tx, examID string, c *resultsCache) error {
-	rows, err := tx.QueryContext(ctx, `SELECT COALESCE(d.path, ''), COUNT(*),
-			SUM(CASE WHEN a.passed THEN 1 ELSE 0 END), SUM(a.score)
-		FROM attempts a JOIN users u ON u.id = a.user_id LEFT JOIN departments d ON d.id = u.dept_id
-		WHERE `+qValid+` GROUP BY COALESCE(d.path, '') ORDER BY 1`, examID)
-	if err != nil {
+	if err := rows.Err(); err != nil {
 		return err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var d examhall.DeptStats
-		var sum float64
-		if err := rows.Scan(&d.DeptPath, &d.Attempts, &d.Passed, &sum); err != nil {
-			return err
-		}
-		if d.Attempts > 0 {
-			d.Mean = sum / float64(d.Attempts)
-		}
-		c.Depts = append(c.Depts, d)
+	for _, p := range slices.Sorted(maps.Keys(depts)) {
+		d := depts[p]
+		c.Depts = append(c.Depts, examhall.DeptStats{DeptPath: p, Attempts: d.n, Passed: d.pass, Mean: d.sum / float64(d.n)})
 	}
-	return rows.Err()
+	return nil
 }
 
 // saveResultsCache keeps c for the exam's current exam_stats row.
@@ -445,4 +463,17 @@ func (db *DB) ForgetResults(ctx context.Context, examID string) error {
 		_, err := tx.ExecContext(ctx, `DELETE FROM exam_results WHERE exam_id = $1`, examID)
 		return err
 	})
+}
+
+// CountPending counts the exam's attempts awaiting marking and awaiting
+// publication, each by its partial index (attempts_marking,
+// attempts_marked): the statuses are literals so that SQLite can use them.
+func (db *DB) CountPending(ctx context.Context, examID string) (marking, marked int, err error) {
+	err = db.r.QueryRowContext(ctx, `SELECT
+		(SELECT COUNT(*) FROM attempts WHERE exam_id = $1 AND status = 'marking'),
+		(SELECT COUNT(*) FROM attempts WHERE exam_id = $1 AND status = 'marked')`, examID).Scan(&marking, &marked)
+	if err != nil {
+		return 0, 0, fmt.Errorf("count pending: %w", err)
+	}
+	return marking, marked, nil
 }

@@ -342,3 +342,16 @@ func TestSeverity(t *testing.T) {
 		}
 	}
 }
+
+func TestCountPending(t *testing.T) {
+	testDBs(t, func(t *testing.T, db *DB) {
+		ctx := context.Background()
+		f := mustReviewFixture(t, db) // four published
+		for _, st := range []examhall.AttemptStatus{examhall.AttemptMarking, examhall.AttemptMarking, examhall.AttemptMarked, examhall.AttemptInProgress} {
+			reviewInsert(t, db, f.exam, engineMustUser(t, db, ""), st, nil)
+		}
+		if marking, marked, err := db.CountPending(ctx, f.exam.ID); err != nil || marking != 2 || marked != 1 {
+			t.Errorf("CountPending = %d, %d, %v; want 2, 1", marking, marked, err)
+		}
+	})
+}

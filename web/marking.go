@@ -95,11 +95,7 @@ func (s *Server) markingIndex(w http.ResponseWriter, r *http.Request) error {
 	p.Title = p.T("marking.title")
 	v := &markingIndexView{Page: p}
 	for _, e := range es {
-		awaiting, err := s.countAttempts(r, e.ID, examhall.AttemptMarking)
-		if err != nil {
-			return err
-		}
-		marked, err := s.countAttempts(r, e.ID, examhall.AttemptMarked)
+		awaiting, marked, err := s.Results.CountPending(r.Context(), e.ID)
 		if err != nil {
 			return err
 		}
@@ -107,11 +103,6 @@ func (s *Server) markingIndex(w http.ResponseWriter, r *http.Request) error {
 	}
 	s.render(w, r, http.StatusOK, "marking", v)
 	return nil
-}
-
-func (s *Server) countAttempts(r *http.Request, examID string, st examhall.AttemptStatus) (int, error) {
-	_, n, err := s.Attempts.FindAttempts(r.Context(), examhall.AttemptFilter{ExamID: examID, Status: &st, Limit: 1})
-	return n, err
 }
 
 // maxMarkingQueue bounds the attempts one marking page reads.
@@ -438,10 +429,7 @@ func (s *Server) resultsView(w http.ResponseWriter, r *http.Request) (*resultsVi
 	p := s.page(w, r)
 	p.Title = p.T("results.title", e.Name)
 	v := &resultsView{Page: p, Exam: e, R: res}
-	if v.Awaiting, err = s.countAttempts(r, e.ID, examhall.AttemptMarked); err != nil {
-		return nil, err
-	}
-	if v.InMarking, err = s.countAttempts(r, e.ID, examhall.AttemptMarking); err != nil {
+	if v.InMarking, v.Awaiting, err = s.Results.CountPending(ctx, e.ID); err != nil {
 		return nil, err
 	}
 	v.Histogram = newHistogram(&p, res)

@@ -8,6 +8,9 @@ DROP INDEX attempts_ranked;
 CREATE INDEX attempts_ranked ON attempts (exam_id, score DESC, used_seconds, id)
     WHERE status = 'published' AND NOT invalid;
 
+-- Attempts waiting for a marker, counted by the marking and results pages.
+CREATE INDEX attempts_marking ON attempts (exam_id) WHERE status = 'marking';
+
 -- attempt_reviews: the decision on a flagged attempt (clear, suspicious,
 -- violation), who made it (reviewer_id, a user) and when (decided_at).
 CREATE TABLE attempt_reviews (
@@ -32,6 +35,7 @@ CREATE TABLE exam_results (
 );
 
 -- +goose Down
+DROP INDEX attempts_marking;
 DROP TABLE exam_results;
 DROP TABLE attempt_reviews;
 DROP INDEX attempts_ranked;
