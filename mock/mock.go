@@ -237,7 +237,7 @@ func (m *AudioService) FindPlaylist(ctx context.Context, examID string) ([]*exam
 
 // Authenticator mocks examhall.Authenticator.
 type Authenticator struct {
-	LoginFn        func(ctx context.Context, account, password string) (token string, expire time.Time, err error)
+	LoginFn        func(ctx context.Context, account, password, addr string) (token string, expire time.Time, err error)
 	AuthenticateFn func(ctx context.Context, token string) (*examhall.Caller, error)
 	JoinTokenFn    func(u *examhall.User, roomID string, exp time.Time) (string, error)
 }
@@ -245,11 +245,11 @@ type Authenticator struct {
 var _ examhall.Authenticator = (*Authenticator)(nil)
 
 // Login calls LoginFn.
-func (m *Authenticator) Login(ctx context.Context, account, password string) (token string, expire time.Time, err error) {
+func (m *Authenticator) Login(ctx context.Context, account, password, addr string) (token string, expire time.Time, err error) {
 	if m.LoginFn == nil {
 		panic("mock: unexpected call to Authenticator.Login")
 	}
-	return m.LoginFn(ctx, account, password)
+	return m.LoginFn(ctx, account, password, addr)
 }
 
 // Authenticate calls AuthenticateFn.

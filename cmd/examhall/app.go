@@ -87,7 +87,7 @@ func (m *Main) Open(ctx context.Context) error {
 	rooms := cache.NewRooms(db, cache.DefaultTTL)
 	cheat := cache.NewCheat(db, cache.DefaultTTL)
 	m.Auth, err = auth.New(auth.Config{Key: key, SessionTTL: c.SessionTTL, AppTokenTTL: c.AppTokenTTL, Now: time.Now,
-		Failures: db}, users, db)
+		Attempts: db}, users, db)
 	if err != nil {
 		return err
 	}

@@ -331,7 +331,7 @@ func newFixture(t testing.TB) *fixture {
 		},
 	}
 	f.auth = &mock.Authenticator{
-		LoginFn: func(ctx context.Context, account, password string) (string, time.Time, error) {
+		LoginFn: func(ctx context.Context, account, password, _ string) (string, time.Time, error) {
 			if account == "teacher1" && password == "secret" {
 				return "tok-creator", t0.Add(2 * time.Hour).UTC(), nil
 			}
