@@ -66,6 +66,7 @@ type ExamFilter struct {
 	ID     *string
 	Status *ExamStatus
 	Query  string // substring of the name
+	UserID string // exams of the rooms the user created or is on the roster of
 	Offset int
 	Limit  int // 0 means no limit
 }

@@ -109,7 +109,7 @@ func (m *Main) Open(ctx context.Context) error {
 	m.warnUnconfigured(signer, ims, uploads)
 	proctoring := (&aui.Server{
 		Auth: m.Auth, Policy: policy, Rooms: rooms, Exams: db, Audio: db, Cheat: cheat,
-		Streams: streams, IM: ims, Uploads: uploads,
+		Streams: streams, IM: ims, Uploads: uploads, Users: users,
 		Callback: signer, Now: now, Location: m.Location, Log: m.Log,
 	}).Handler()
 	mux.Handle("/exam/", proctoring)

@@ -45,10 +45,11 @@ type Server struct {
 	Streams  examhall.StreamSigner
 	IM       examhall.IM
 	Uploads  examhall.Uploader
-	Callback CallbackVerifier // nil: stream callbacks are not signature-checked
-	Now      func() time.Time // nil: time.Now
-	Location *time.Location   // times are rendered in this zone; nil: UTC
-	Log      *slog.Logger     // nil: slog.Default()
+	Users    examhall.UserService // names of room creators not on the roster; nil: no name
+	Callback CallbackVerifier     // nil: stream callbacks are not signature-checked
+	Now      func() time.Time     // nil: time.Now
+	Location *time.Location       // times are rendered in this zone; nil: UTC
+	Log      *slog.Logger         // nil: slog.Default()
 }
 
 // CallbackVerifier checks the signature of a live CDN stream callback

@@ -345,7 +345,14 @@ func newFixture(t testing.TB) *fixture {
 		},
 	}
 	f.srv = &Server{
-		Auth:     f.auth,
+		Auth: f.auth,
+		Users: &mock.UserService{FindUserByIDFn: func(ctx context.Context, id string) (*examhall.User, error) {
+			if u, ok := users[id]; ok {
+				c := *u
+				return &c, nil
+			}
+			return nil, notFound("user")
+		}},
 		Policy:   examhall.Policy{Rooms: f.rooms},
 		Rooms:    f.rooms,
 		Exams:    f.exams,

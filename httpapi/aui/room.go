@@ -220,7 +220,10 @@ func (s *Server) userData(m *examhall.Member, examID string, now time.Time) (use
 
 // userInfo answers one member's stream URLs. The caller must read the room
 // and be the user or manage the room, so an examinee sees only their own push
-// URLs. A manager asking for themselves need not be on the roster.
+// URLs. A manager asking for themselves need not be on the roster. Anyone
+// who reads the room may also read its invigilators (the creator too, on
+// the roster or not) with their pull URLs only: the examinee pages fetch
+// userInfo of roomInfo's createTeacher at start-up to watch and hear them.
 func (s *Server) userInfo(w http.ResponseWriter, r *http.Request) (any, error) {
 	userID, err := queryID(r, "userId")
 	if err != nil {
@@ -235,18 +238,36 @@ func (s *Server) userInfo(w http.ResponseWriter, r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	self := userID == c.ID
+	self, pullOnly := userID == c.ID, false
 	if !self {
 		if _, err := s.Policy.Room(ctx, roomID, true); err != nil {
-			return nil, err
+			inv, ierr := s.Policy.Invigilator(ctx, room, userID)
+			if ierr != nil {
+				return nil, ierr
+			}
+			if !inv {
+				return nil, err
+			}
+			pullOnly = true
 		}
 	}
 	m, err := s.Rooms.FindMember(ctx, roomID, userID)
-	if examhall.ErrorCode(err) == examhall.ENOTFOUND && self {
+	switch {
+	case examhall.ErrorCode(err) == examhall.ENOTFOUND && self:
 		if _, merr := s.Policy.Room(ctx, roomID, true); merr != nil {
 			return nil, err
 		}
 		m, err = &examhall.Member{RoomID: roomID, UserID: c.ID, Name: c.Name, UserStatus: examhall.UserOffline}, nil
+	case examhall.ErrorCode(err) == examhall.ENOTFOUND && userID == room.CreatedBy:
+		// The creator invigilates without being on the roster.
+		m, err = &examhall.Member{RoomID: roomID, UserID: userID, Role: examhall.RoleInvigilator, UserStatus: examhall.UserOffline}, nil
+		if s.Users != nil {
+			if u, uerr := s.Users.FindUserByID(ctx, userID); uerr == nil {
+				m.Name = u.Name
+			} else if examhall.ErrorCode(uerr) != examhall.ENOTFOUND {
+				return nil, uerr
+			}
+		}
 	}
 	if err != nil {
 		return nil, err
@@ -254,6 +275,9 @@ func (s *Server) userInfo(w http.ResponseWriter, r *http.Request) (any, error) {
 	d, err := s.userData(m, room.ExamID, s.now())
 	if err != nil {
 		return nil, err
+	}
+	if pullOnly {
+		d.RTCPushURL, d.PCRTCPushURL = "", ""
 	}
 	return rawJSON(appendUserInfo(rawBuffer(1400), &d)), nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -159,6 +160,11 @@ func userJSON(room, exam, user, name string, status int) string {
 		user, name, status, s)
 }
 
+// pullOnly blanks the push URLs of a userJSON.
+func pullOnly(user string) string {
+	return regexp.MustCompile(`"(rtcPushUrl|pcRtcPushUrl)":"[^"]*"`).ReplaceAllString(user, `"$1":""`)
+}
+
 func TestUserInfo(t *testing.T) {
 	tests := []struct {
 		name, token, user string
@@ -170,7 +176,14 @@ func TestUserInfo(t *testing.T) {
 		{"manager, self on roster", "tok-rosterinv", "teacher2", 200, ok(userJSON(roomR, exam1, "teacher2", "Teacher Two", 0))},
 		{"creator, self off roster", "tok-creator", "teacher1", 200, ok(userJSON(roomR, exam1, "teacher1", "Teacher One", 0))},
 		{"admin, self off roster", "tok-admin", "admin", 200, ok(userJSON(roomR, exam1, "admin", "Admin", 0))},
-		{"examinee, another examinee", "tok-examinee", "teacher2", 403, ""},
+		// Issue 14 A1: both examinee pages (Web/exam-examinee/src/pages/index.tsx
+		// and pages/pc/index.tsx) fetch userInfo of roomInfo's createTeacher
+		// with the examinee's token: invigilators of the room, with pull URLs
+		// only.
+		{"examinee, roster invigilator", "tok-examinee", "teacher2", 200, ok(pullOnly(userJSON(roomR, exam1, "teacher2", "Teacher Two", 0)))},
+		{"examinee, creator off roster", "tok-examinee", "teacher1", 200, ok(pullOnly(userJSON(roomR, exam1, "teacher1", "Teacher One", 0)))},
+		{"examinee, another examinee", "tok-examinee", "examinee2", 403, ""},
+		{"examinee, admin off roster", "tok-examinee", "admin", 403, ""},
 		{"manager, user off roster", "tok-creator", "examinee2", 404, ""},
 	}
 	for _, tt := range tests {

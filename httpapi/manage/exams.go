@@ -71,7 +71,9 @@ func checkExam(e *examhall.Exam) error {
 }
 
 // examFor authorizes the caller (staff, or only admins when adminOnly) and
-// returns the exam of the path's {id}, so unknown exams answer 404.
+// returns the exam of the path's {id}, so unknown exams answer 404; an
+// invigilator may read only the exams of the rooms they created or are on
+// the roster of (403 for others).
 func (s *Server) examFor(r *http.Request, adminOnly bool) (*examhall.Exam, error) {
 	ctx := r.Context()
 	check := s.staff
@@ -85,10 +87,19 @@ func (s *Server) examFor(r *http.Request, adminOnly bool) (*examhall.Exam, error
 	if err != nil {
 		return nil, err
 	}
-	return s.Exams.FindExamByID(ctx, id)
+	e, err := s.Exams.FindExamByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	// Invigilators see the exams of their rooms, as on /exam/ (Policy.Exam).
+	if err := s.Policy.Exam(ctx, id, false); err != nil {
+		return nil, err
+	}
+	return e, nil
 }
 
-// listExams lists exams filtered by status and q (name substring).
+// listExams lists exams filtered by status and q (name substring); an
+// invigilator gets only the exams of their rooms.
 func (s *Server) listExams(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	if err := s.staff(ctx); err != nil {
@@ -100,6 +111,9 @@ func (s *Server) listExams(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	f := examhall.ExamFilter{Offset: offset, Limit: limit}
+	if c, _ := callerOf(ctx); c.Role != examhall.RoleAdmin {
+		f.UserID = c.ID // invigilators: the exams of their rooms
+	}
 	if f.Query, err = queryText(q, "q"); err != nil {
 		return err
 	}
