@@ -71,6 +71,8 @@ func (s *Server) Handler() http.Handler {
 	// ServeMux answers unknown paths and wrong methods in plain text; find
 	// those requests first so they get the envelope too.
 	next := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Tokens, stream URLs and upload credentials: never cached.
+		w.Header().Set("Cache-Control", "no-store")
 		if h, pattern := mux.Handler(r); pattern == "" {
 			s.unrouted(w, r, h)
 			return

@@ -179,8 +179,8 @@ const maxDetectTime = 253402300799999
 // ("record 3: detectType is required"), and ETOOLARGE for more than
 // examhall.MaxCheatBatch records.
 func ParseCheatRecords(data string) ([]*examhall.CheatRecord, error) {
-	if httpapi.HasNUL([]byte(data)) {
-		return nil, httpapi.NULError("data")
+	if err := httpapi.CheckJSONText("data", []byte(data)); err != nil {
+		return nil, err
 	}
 	var raws []json.RawMessage
 	if err := json.Unmarshal([]byte(data), &raws); err != nil {

@@ -385,6 +385,9 @@ func (s *Server) userAct(w http.ResponseWriter, r *http.Request) (any, error) {
 	if s.Callback != nil {
 		err := s.Callback.VerifyCallback(r.Host, r.Header.Get("ALI-LIVE-TIMESTAMP"), r.Header.Get("ALI-LIVE-SIGNATURE"), s.now())
 		if err != nil {
+			if examhall.ErrorCode(err) == examhall.EUNAVAILABLE {
+				return nil, err // not configured: the message names the setting
+			}
 			msg := "callback signature rejected"
 			var e *examhall.Error
 			if errors.As(err, &e) {
