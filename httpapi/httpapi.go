@@ -13,6 +13,9 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"reflect"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -53,6 +56,17 @@ func LogError(log *slog.Logger, r *http.Request, err error) {
 // examhall.MaxBodyBytes. Every failure is an *examhall.Error whose message
 // says what was wrong: ETOOLARGE for an oversized body, EINVALID otherwise.
 func DecodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
+	return decodeJSON(w, r, v, false)
+}
+
+// DecodeJSONStrict is DecodeJSON refusing fields v does not have: EINVALID
+// naming every unknown field of the body's object (or the first unknown
+// one of a nested object), so a misspelt field is not silently ignored.
+func DecodeJSONStrict(w http.ResponseWriter, r *http.Request, v any) error {
+	return decodeJSON(w, r, v, true)
+}
+
+func decodeJSON(w http.ResponseWriter, r *http.Request, v any, strict bool) error {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, examhall.MaxBodyBytes))
 	if err != nil {
 		return JSONError(err)
@@ -61,7 +75,13 @@ func DecodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 		return err
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
+	if strict {
+		dec.DisallowUnknownFields()
+	}
 	if err := dec.Decode(v); err != nil {
+		if strict && isUnknownField(err) {
+			return UnknownFieldsError(body, v, err)
+		}
 		return JSONError(err)
 	}
 	if _, err := dec.Token(); err != io.EOF {
@@ -152,6 +172,85 @@ func hex4(b []byte, i int) (rune, bool) {
 
 func surrogateError(what string) error {
 	return examhall.Errorf(examhall.EINVALID, "%s holds a lone UTF-16 surrogate escape (\\uD800-\\uDFFF not in a pair), which is no character", what)
+}
+
+// isUnknownField reports whether err is encoding/json's complaint about a
+// field the target does not have (it has no error type of its own).
+func isUnknownField(err error) bool {
+	return strings.HasPrefix(err.Error(), "json: unknown field ")
+}
+
+// UnmarshalStrict is json.Unmarshal refusing unknown fields, with errors
+// as DecodeJSONStrict's.
+func UnmarshalStrict(b []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		if isUnknownField(err) {
+			return UnknownFieldsError(b, v, err)
+		}
+		return JSONError(err)
+	}
+	return nil
+}
+
+// UnknownFieldsError is the EINVALID error of body, whose decoding into v
+// failed with err on an unknown field: it names every top-level field of
+// body that v (a pointer to a struct) lacks, or else err's field.
+func UnknownFieldsError(body []byte, v any, err error) error {
+	var obj map[string]json.RawMessage
+	names := map[string]bool{}
+	t := reflect.TypeOf(v)
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t != nil && t.Kind() == reflect.Struct && json.Unmarshal(body, &obj) == nil {
+		jsonNames(t, names)
+		var unknown []string
+		for k := range obj {
+			if !names[strings.ToLower(k)] {
+				unknown = append(unknown, strconv.Quote(k))
+			}
+		}
+		if len(unknown) > 0 {
+			slices.Sort(unknown)
+			noun := "unknown field"
+			if len(unknown) > 1 {
+				noun = "unknown fields"
+			}
+			return examhall.Errorf(examhall.EINVALID, "%s %s: this endpoint does not take them", noun, strings.Join(unknown, ", "))
+		}
+	}
+	return examhall.Errorf(examhall.EINVALID, "%s", strings.TrimPrefix(err.Error(), "json: "))
+}
+
+// jsonNames adds the lower-cased JSON names of t's fields to names, as
+// encoding/json matches them (case-insensitively, embedded structs
+// flattened).
+func jsonNames(t reflect.Type, names map[string]bool) {
+	for i := range t.NumField() {
+		f := t.Field(i)
+		tag := f.Tag.Get("json")
+		if tag == "-" {
+			continue
+		}
+		name, _, _ := strings.Cut(tag, ",")
+		ft := f.Type
+		for ft.Kind() == reflect.Pointer {
+			ft = ft.Elem()
+		}
+		if f.Anonymous && name == "" && ft.Kind() == reflect.Struct {
+			jsonNames(ft, names)
+			continue
+		}
+		if !f.IsExported() {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		names[strings.ToLower(name)] = true
+	}
 }
 
 // NULError is the EINVALID error of JSON text (what) holding a NUL.

@@ -119,7 +119,7 @@ func TestCheckJSONText(t *testing.T) {
 		{`{"name":"a\u0000b"}`, "NUL"},
 		{`{"name":"\u0000"}`, "NUL"},
 		{`{"a\u0000":1}`, "NUL"},
-		{`{"name":"a\\u0000b"}`, ""},    // an escaped backslash, then text
+		{`{"name":"a\\u0000b"}`, ""},     // an escaped backslash, then text
 		{`{"name":"a\\\u0000b"}`, "NUL"}, // an escaped backslash, then the escape
 		{`{"name":"\\u0000 and \u0000"}`, "NUL"},
 		{`{"name":"\u00001"}`, "NUL"},

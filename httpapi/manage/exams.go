@@ -11,7 +11,6 @@ import (
 const (
 	maxAudienceIDs = 10000
 	maxQuestions   = 1000
-	maxExtra       = 100000 // extra attempts or minutes of one override
 )
 
 // examRequest is the body of POST and PATCH /exams; nil fields are absent.
@@ -359,8 +358,19 @@ func (s *Server) setOverride(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(w, r, &req); err != nil {
 		return err
 	}
-	if req.ExtraAttempts < 0 || req.ExtraMinutes < 0 || req.ExtraAttempts > maxExtra || req.ExtraMinutes > maxExtra {
-		return examhall.Errorf(examhall.EINVALID, "extraAttempts and extraMinutes must be from 0 to %d", maxExtra)
+	switch {
+	case req.ExtraAttempts < 0 || req.ExtraAttempts > examhall.MaxExtraAttempts:
+		return examhall.Errorf(examhall.EINVALID, "extraAttempts must be from 0 to %d", examhall.MaxExtraAttempts)
+	case req.ExtraMinutes < 0 || req.ExtraMinutes > examhall.MaxExtraMinutes:
+		return examhall.Errorf(examhall.EINVALID, "extraMinutes must be from 0 to %d", examhall.MaxExtraMinutes)
+	}
+	for _, t := range []struct {
+		name string
+		t    *time.Time
+	}{{"beginTime", req.BeginTime}, {"endTime", req.EndTime}} {
+		if t.t != nil && (t.t.Year() < examhall.MinYear || t.t.Year() > examhall.MaxYear) {
+			return examhall.Errorf(examhall.EINVALID, "%s must be within the years %d to %d", t.name, examhall.MinYear, examhall.MaxYear)
+		}
 	}
 	o := &examhall.Override{ExamID: e.ID, UserID: userID, ExtraAttempts: req.ExtraAttempts, ExtraMinutes: req.ExtraMinutes, BeginTime: req.BeginTime, EndTime: req.EndTime}
 	if rules := e.RulesFor(o); !rules.EndTime.After(rules.BeginTime) {
