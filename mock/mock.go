@@ -672,17 +672,17 @@ func (m *IM) CreateGroup(ctx context.Context, servers []examhall.IMServer, roomI
 
 // Uploader mocks examhall.Uploader.
 type Uploader struct {
-	UploadCredentialsFn func(ctx context.Context, examID, userID, mode string) (*examhall.UploadCredentials, error)
+	UploadCredentialsFn func(ctx context.Context, req examhall.UploadRequest) (*examhall.UploadCredentials, error)
 }
 
 var _ examhall.Uploader = (*Uploader)(nil)
 
 // UploadCredentials calls UploadCredentialsFn.
-func (m *Uploader) UploadCredentials(ctx context.Context, examID, userID, mode string) (*examhall.UploadCredentials, error) {
+func (m *Uploader) UploadCredentials(ctx context.Context, req examhall.UploadRequest) (*examhall.UploadCredentials, error) {
 	if m.UploadCredentialsFn == nil {
 		panic("mock: unexpected call to Uploader.UploadCredentials")
 	}
-	return m.UploadCredentialsFn(ctx, examID, userID, mode)
+	return m.UploadCredentialsFn(ctx, req)
 }
 
 // UserService mocks examhall.UserService.

@@ -156,8 +156,11 @@ type uploadData struct {
 	Expiration      string `json:"expiration"`
 }
 
-// ossConfig issues upload credentials for the caller's own prefix of the
-// exam. mode is OSS (the default, as with the vendor) or VOD.
+// ossConfig issues upload credentials for the caller's own recordings of
+// the exam. mode is OSS (the default, as with the vendor) or VOD, as the
+// client's CONFIG.localRecorder.mode says (MediaRecorder/index.ts sends it).
+// In OSS mode the credentials cover the caller's stream prefix in each of
+// their rooms of the exam (the join token's room only, for a join token).
 func (s *Server) ossConfig(w http.ResponseWriter, r *http.Request) (any, error) {
 	examID, err := queryID(r, "examId")
 	if err != nil {
@@ -171,10 +174,25 @@ func (s *Server) ossConfig(w http.ResponseWriter, r *http.Request) (any, error) 
 	default:
 		return nil, examhall.Errorf(examhall.EINVALID, "mode must be OSS or VOD")
 	}
-	if err := s.Policy.Exam(r.Context(), examID, false); err != nil {
+	ctx, c := r.Context(), callerOf(r)
+	if err := s.Policy.Exam(ctx, examID, false); err != nil {
 		return nil, err
 	}
-	cred, err := s.Uploads.UploadCredentials(r.Context(), examID, callerOf(r).ID, mode)
+	req := examhall.UploadRequest{ExamID: examID, UserID: c.ID, Mode: mode}
+	if mode == examhall.UploadOSS {
+		if c.RoomID != "" {
+			req.RoomIDs = []string{c.RoomID} // Policy.Exam checked it is of this exam
+		} else {
+			rooms, _, err := s.Rooms.FindRooms(ctx, examhall.RoomFilter{ExamID: examID, UserID: c.ID, Limit: 20})
+			if err != nil {
+				return nil, err
+			}
+			for _, room := range rooms {
+				req.RoomIDs = append(req.RoomIDs, room.ID)
+			}
+		}
+	}
+	cred, err := s.Uploads.UploadCredentials(ctx, req)
 	if err != nil {
 		return nil, err
 	}

@@ -80,8 +80,26 @@ func (r *fakeRooms) FindRoomByID(ctx context.Context, id string) (*examhall.Room
 	return nil, notFound("room")
 }
 
+// FindRooms supports getOssConfig's selection: the user's rooms of an exam.
 func (r *fakeRooms) FindRooms(ctx context.Context, filter examhall.RoomFilter) ([]*examhall.Room, int, error) {
-	return nil, 0, fmt.Errorf("fakeRooms: FindRooms not used by aui")
+	if filter.ExamID == "" || filter.UserID == "" {
+		return nil, 0, fmt.Errorf("fakeRooms: FindRooms supports only ExamID and UserID")
+	}
+	var out []*examhall.Room
+	for _, room := range r.rooms {
+		if room.ExamID != filter.ExamID {
+			continue
+		}
+		in := room.CreatedBy == filter.UserID
+		for _, m := range r.members[room.ID] {
+			in = in || m.UserID == filter.UserID
+		}
+		if in {
+			c := *room
+			out = append(out, &c)
+		}
+	}
+	return out, len(out), nil
 }
 
 func (r *fakeRooms) CreateRoom(ctx context.Context, room *examhall.Room) error {
@@ -325,9 +343,10 @@ func newFixture(t testing.TB) *fixture {
 		},
 	}
 	f.uploads = &mock.Uploader{
-		UploadCredentialsFn: func(ctx context.Context, examID, userID, mode string) (*examhall.UploadCredentials, error) {
+		UploadCredentialsFn: func(ctx context.Context, req examhall.UploadRequest) (*examhall.UploadCredentials, error) {
 			return &examhall.UploadCredentials{Region: "oss-cn-hangzhou", AccessKeyID: "STS.id", AccessKeySecret: "secret",
-				STSToken: "sts-" + examID + "-" + userID + "-" + mode, Bucket: "bucket", Expiration: t0.Add(time.Hour).UTC()}, nil
+				STSToken: "sts-" + req.ExamID + "-" + req.UserID + "-" + req.Mode + "-" + strings.Join(req.RoomIDs, "+"),
+				Bucket: "bucket", Expiration: t0.Add(time.Hour).UTC()}, nil
 		},
 	}
 	f.auth = &mock.Authenticator{

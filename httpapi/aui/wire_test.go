@@ -258,10 +258,12 @@ func TestGetOssConfig(t *testing.T) {
 	f := newFixture(t)
 	w := f.do("GET", "/exam/getOssConfig?examId=exam1&ts=3", "tok-examinee", "")
 	// The credentials are for the caller's prefix; OSS is the default mode.
+	// Issue 14 A3: the OSS credentials name the caller's room, whose stream
+	// name the client's keys carry.
 	checkResponse(t, w, 200, ok(`{"region":"oss-cn-hangzhou","accessKeyId":"STS.id","accessKeySecret":"secret",
-		"stsToken":"sts-exam1-examinee1-OSS","bucket":"bucket","expiration":"2023-12-12T16:59:12+08:00"}`))
+		"stsToken":"sts-exam1-examinee1-OSS-`+roomR+`","bucket":"bucket","expiration":"2023-12-12T16:59:12+08:00"}`))
 	w = f.do("GET", "/exam/getOssConfig?examId=exam1&mode=VOD", "tok-examinee", "")
-	if e := mustEnvelope(t, w); !strings.Contains(w.Body.String(), "sts-exam1-examinee1-VOD") {
+	if e := mustEnvelope(t, w); !strings.Contains(w.Body.String(), "sts-exam1-examinee1-VOD-") {
 		t.Errorf("VOD mode not passed on: %+v", e)
 	}
 }
