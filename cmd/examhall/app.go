@@ -113,6 +113,7 @@ func (m *Main) Open(ctx context.Context) error {
 		Auth: m.Auth, Policy: policy, Rooms: rooms, Exams: db, Audio: db, Cheat: cheat,
 		Streams: streams, IM: ims, Uploads: uploads, Users: users,
 		Callback: signer, Now: now, Location: m.Location, Log: m.Log,
+		ExamTimeRFC3339: c.ExamTimeFormat == "rfc3339",
 	}).Handler()
 	mux.Handle("/exam/", proctoring)
 	mux.Handle("/login", proctoring)

@@ -49,7 +49,11 @@ type Server struct {
 	Callback CallbackVerifier     // nil: stream callbacks are not signature-checked
 	Now      func() time.Time     // nil: time.Now
 	Location *time.Location       // times are rendered in this zone; nil: UTC
-	Log      *slog.Logger         // nil: slog.Default()
+	// ExamTimeRFC3339 renders examInfo's startTime and endTime (and its
+	// broadcasts') in RFC 3339 with the zone's offset instead of the
+	// seed's zoneless YYYY/MM/DD HH:mm:ss.
+	ExamTimeRFC3339 bool
+	Log             *slog.Logger // nil: slog.Default()
 }
 
 // CallbackVerifier checks the signature of a live CDN stream callback

@@ -3,12 +3,24 @@ package aui
 import (
 	"net/http"
 	"strings"
+	"time"
 
 	"examhall"
 )
 
-// examTimeLayout is examInfo's YYYY/MM/DD HH:mm:ss.
+// examTimeLayout is examInfo's YYYY/MM/DD HH:mm:ss (the seed's and the
+// clients' mock data's), in the server's zone without saying which: a
+// browser in another zone reads it in its own. Server.ExamTimeRFC3339
+// switches to RFC 3339 with the offset, as the vendor's servers send.
 const examTimeLayout = "2006/01/02 15:04:05"
+
+// examTime formats an examInfo time in the configured format.
+func (s *Server) examTime(t time.Time) string {
+	if s.ExamTimeRFC3339 {
+		return s.rfc3339(t)
+	}
+	return t.In(s.loc()).Format(examTimeLayout)
+}
 
 // examInfoData is an exam as examInfo answers it.
 type examInfoData struct {
@@ -16,6 +28,8 @@ type examInfoData struct {
 	Name      string          `json:"name"`
 	StartTime string          `json:"startTime"`
 	EndTime   string          `json:"endTime"`
+	CreatedAt string          `json:"createdAt"` // RFC 3339, as the vendor's servers send
+	UpdatedAt string          `json:"updatedAt"`
 	RadioInfo []broadcastData `json:"radioInfo"` // scheduled broadcasts
 	AudioInfo []audioData     `json:"audioInfo"` // the manual playlist
 }
@@ -62,19 +76,20 @@ func (s *Server) examInfo(w http.ResponseWriter, r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	loc := s.loc()
 	d := examInfoData{
 		ID:        e.ID,
 		Name:      e.Name,
-		StartTime: e.BeginTime.In(loc).Format(examTimeLayout),
-		EndTime:   e.EndTime.In(loc).Format(examTimeLayout),
+		StartTime: s.examTime(e.BeginTime),
+		EndTime:   s.examTime(e.EndTime),
+		CreatedAt: s.rfc3339(e.CreatedAt),
+		UpdatedAt: s.rfc3339(e.UpdatedAt),
 		RadioInfo: make([]broadcastData, 0, len(broadcasts)),
 		AudioInfo: make([]audioData, 0, len(playlist)),
 	}
 	for _, b := range broadcasts {
 		d.RadioInfo = append(d.RadioInfo, broadcastData{
 			ID: b.ID, Classify: b.Classify, Name: b.Name, URL: b.URL, OSSURL: b.OSSURL,
-			StartTime: b.StartTime.In(loc).Format(examTimeLayout),
+			StartTime: s.examTime(b.StartTime),
 		})
 	}
 	for _, a := range playlist {

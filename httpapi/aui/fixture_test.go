@@ -252,8 +252,8 @@ func newFixture(t testing.TB) *fixture {
 		},
 	}
 	exams := map[string]*examhall.Exam{
-		exam1:      {ID: exam1, Name: "Exam One", BeginTime: time.Date(2023, 3, 30, 6, 0, 0, 0, time.UTC), EndTime: time.Date(2023, 3, 30, 9, 0, 0, 0, time.UTC), Status: examhall.ExamPublished},
-		exam2:      {ID: exam2, Name: "Exam Two", BeginTime: t0, EndTime: t0.Add(time.Hour), Status: examhall.ExamPublished},
+		exam1:      {ID: exam1, Name: "Exam One", BeginTime: time.Date(2023, 3, 30, 6, 0, 0, 0, time.UTC), EndTime: time.Date(2023, 3, 30, 9, 0, 0, 0, time.UTC), Status: examhall.ExamPublished, CreatedAt: t0.Add(-time.Hour), UpdatedAt: t0},
+		exam2:      {ID: exam2, Name: "Exam Two", BeginTime: t0, EndTime: t0.Add(time.Hour), Status: examhall.ExamPublished, CreatedAt: t0, UpdatedAt: t0},
 		examSeed:   {ID: examSeed, Name: "Seed exam", BeginTime: t0, EndTime: t0.Add(time.Hour), Status: examhall.ExamPublished},
 		"archived": {ID: "archived", Name: "Old", BeginTime: t0, EndTime: t0.Add(time.Hour), Status: examhall.ExamArchived},
 	}

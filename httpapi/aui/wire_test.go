@@ -143,13 +143,27 @@ func TestExamInfo(t *testing.T) {
 	checkResponse(t, w, 200, ok(`{
 		"id": "exam1", "name": "Exam One",
 		"startTime": "2023/03/30 14:00:00", "endTime": "2023/03/30 17:00:00",
+		"createdAt": "2023-12-12T14:59:12+08:00", "updatedAt": "2023-12-12T15:59:12+08:00",
 		"radioInfo": [{"id":"a1","classify":2,"name":"Opening","startTime":"2023/03/30 14:30:00","url":"https://cdn/a1.mp3","ossUrl":"oss://a1.mp3"}],
 		"audioInfo": [{"id":"a1","classify":2,"name":"Opening","url":"https://cdn/a1.mp3","ossUrl":"oss://a1.mp3"}]
 	}`))
 
 	// Never null lists.
 	w = f.do("GET", "/exam/examInfo?examId=exam2", "tok-otherexam", "")
-	checkResponse(t, w, 200, ok(`{"id":"exam2","name":"Exam Two","startTime":"2023/12/12 15:59:12","endTime":"2023/12/12 16:59:12","radioInfo":[],"audioInfo":[]}`))
+	checkResponse(t, w, 200, ok(`{"id":"exam2","name":"Exam Two","startTime":"2023/12/12 15:59:12","endTime":"2023/12/12 16:59:12",
+		"createdAt":"2023-12-12T15:59:12+08:00","updatedAt":"2023-12-12T15:59:12+08:00","radioInfo":[],"audioInfo":[]}`))
+
+	// Issue 14 A4: a deployment may choose RFC 3339 with the offset, as the
+	// vendor's servers send, so browsers in other zones read the right instant.
+	f.srv.ExamTimeRFC3339 = true
+	w = f.do("GET", "/exam/examInfo?examId=exam1", "tok-examinee", "")
+	checkResponse(t, w, 200, ok(`{
+		"id": "exam1", "name": "Exam One",
+		"startTime": "2023-03-30T14:00:00+08:00", "endTime": "2023-03-30T17:00:00+08:00",
+		"createdAt": "2023-12-12T14:59:12+08:00", "updatedAt": "2023-12-12T15:59:12+08:00",
+		"radioInfo": [{"id":"a1","classify":2,"name":"Opening","startTime":"2023-03-30T14:30:00+08:00","url":"https://cdn/a1.mp3","ossUrl":"oss://a1.mp3"}],
+		"audioInfo": [{"id":"a1","classify":2,"name":"Opening","url":"https://cdn/a1.mp3","ossUrl":"oss://a1.mp3"}]
+	}`))
 }
 
 func userJSON(room, exam, user, name string, status int) string {
@@ -334,7 +348,7 @@ func TestCheatConfig(t *testing.T) {
 	// The seed's exam 11111111111 does not exist here: an admin may set it
 	// (the store refuses unknown exams); reading it is a 404.
 	checkResponse(t, f.do("POST", "/exam/cheat/setCheatConfig", "tok-admin", seedSetCheatConfig), 200, ok(`true`))
-	want := []call{{"SetCheatConfig", []any{examhall.CheatConfig{ExamID: "11111111111", Data: "{xxxx}"}}}}
+	want := []call{{"SetCheatConfig", []any{examhall.CheatConfig{ExamID: "11111111111", Data: "{xxxx}", Creator: "admin"}}}}
 	if diff := cmp.Diff(want, f.writes); diff != "" {
 		t.Errorf("writes (-want +got):\n%s", diff)
 	}
@@ -344,7 +358,7 @@ func TestCheatConfig(t *testing.T) {
 	}
 
 	w = f.do("POST", "/exam/cheat/getCheatConfig", "tok-examinee", `{"examId":"exam1"}`)
-	checkResponse(t, w, 200, ok(`{"examId":"exam1","data":"{\"pc\":{\"manyPeople\":true}}","createdAt":"2023-12-12T15:59:12+08:00","updatedAt":"2023-12-12T15:59:12+08:00"}`))
+	checkResponse(t, w, 200, ok(`{"examId":"exam1","data":"{\"pc\":{\"manyPeople\":true}}","creator":"","createdAt":"2023-12-12T15:59:12+08:00","updatedAt":"2023-12-12T15:59:12+08:00"}`))
 	// An exam without a config: success, null data.
 	w = f.do("POST", "/exam/cheat/getCheatConfig", "tok-otherexam", `{"examId":"exam2"}`)
 	checkResponse(t, w, 200, ok(`null`))

@@ -274,7 +274,8 @@ func (s *Server) setCheatConfig(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	c := &examhall.CheatConfig{ExamID: e.ID, Data: data}
+	caller, _ := callerOf(r.Context())
+	c := &examhall.CheatConfig{ExamID: e.ID, Data: data, Creator: caller.ID}
 	if err := s.Cheat.SetCheatConfig(r.Context(), c); err != nil {
 		return err
 	}
