@@ -124,10 +124,10 @@ func (s *Service) UploadCredentials(ctx context.Context, req examhall.UploadRequ
 	default:
 		return nil, examhall.Errorf(examhall.EINVALID, "unknown upload mode %q: use OSS or VOD", truncate(req.Mode, 16))
 	}
-	if !validID(req.ExamID) {
+	if !validID(req.ExamID, false) {
 		return nil, examhall.Errorf(examhall.EINVALID, "examId must be 1 to %d letters, digits or '_'", examhall.MaxIDLen)
 	}
-	if !validID(req.UserID) {
+	if !validID(req.UserID, false) {
 		return nil, examhall.Errorf(examhall.EINVALID, "userId must be 1 to %d letters, digits or '_'", examhall.MaxIDLen)
 	}
 	if !vod {
@@ -138,8 +138,8 @@ func (s *Service) UploadCredentials(ctx context.Context, req examhall.UploadRequ
 			return nil, examhall.Errorf(examhall.EINVALID, "more than %d rooms in one exam", maxRooms)
 		}
 		for _, id := range req.RoomIDs {
-			if !validID(id) {
-				return nil, examhall.Errorf(examhall.EINVALID, "roomId must be 1 to %d letters, digits or '_'", examhall.MaxIDLen)
+			if !validID(id, true) {
+				return nil, examhall.Errorf(examhall.EINVALID, "roomId must be 1 to %d letters, digits, '_' or '-'", examhall.MaxIDLen)
 			}
 		}
 	}
@@ -244,14 +244,16 @@ func sessionName(userID string) string {
 }
 
 // validID accepts IDs that can be one part of a stream name in an object
-// key: no '/', and no '-', the stream name's separator.
-func validID(id string) bool {
+// key: no '/', and '-' (the stream name's separator) only with dash, for room
+// IDs. With exam and user IDs free of '-', the examinee's prefix
+// <examId>-<roomId>-<userId>/ ends in their own ID and is no other's.
+func validID(id string, dash bool) bool {
 	if id == "" || len(id) > examhall.MaxIDLen {
 		return false
 	}
 	for i := 0; i < len(id); i++ {
 		c := id[i]
-		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_') {
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || dash && c == '-') {
 			return false
 		}
 	}

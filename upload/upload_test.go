@@ -127,8 +127,8 @@ func TestUploadCredentials(t *testing.T) {
 		{"base path", "recordings", 0, ossReq("OSS"), "acs:oss:*:*:exam-bucket/recordings/exam_1-r1-user_1/*", "900", "exam-bucket"},
 		{"base path with slashes", "/a/b/", time.Hour, ossReq(""), "acs:oss:*:*:exam-bucket/a/b/exam_1-r1-user_1/*", "3600", "exam-bucket"},
 		{"root base path", "/", 24 * time.Hour, ossReq("oss"), "acs:oss:*:*:exam-bucket/exam_1-r1-user_1/*", "43200", "exam-bucket"},
-		{"two rooms", "", 0, examhall.UploadRequest{ExamID: "exam_1", UserID: "user_1", RoomIDs: []string{"r1", "r2"}},
-			"acs:oss:*:*:exam-bucket/record/local/exam_1-r1-user_1/* acs:oss:*:*:exam-bucket/record/local/exam_1-r2-user_1/*", "900", "exam-bucket"},
+		{"two rooms, UUIDs", "", 0, examhall.UploadRequest{ExamID: "exam_1", UserID: "user_1", RoomIDs: []string{"r1", "5869a6b8-5fc2-441f-900d-0f2a15e91419"}},
+			"acs:oss:*:*:exam-bucket/record/local/exam_1-r1-user_1/* acs:oss:*:*:exam-bucket/record/local/exam_1-5869a6b8-5fc2-441f-900d-0f2a15e91419-user_1/*", "900", "exam-bucket"},
 		{"VOD", "", 0, examhall.UploadRequest{ExamID: "exam_1", UserID: "user_1", Mode: "VOD"}, "vod", "900", ""},
 	}
 	for _, tt := range tests {
@@ -213,7 +213,7 @@ func TestUploadCredentialsInvalid(t *testing.T) {
 		{"user with dot", examhall.UploadRequest{ExamID: "e1", UserID: "..", RoomIDs: r1}, "userId must be 1 to 64 letters, digits or '_'"},
 		// A '-' would let one examinee's prefix reach another's stream name.
 		{"user with dash", examhall.UploadRequest{ExamID: "e1", UserID: "r1-u2", RoomIDs: r1}, "userId must be 1 to 64 letters, digits or '_'"},
-		{"room with dash", examhall.UploadRequest{ExamID: "e1", UserID: "u1", RoomIDs: []string{"a-b"}}, "roomId must be 1 to 64 letters, digits or '_'"},
+		{"room with slash", examhall.UploadRequest{ExamID: "e1", UserID: "u1", RoomIDs: []string{"a/b"}}, "roomId must be 1 to 64 letters, digits, '_' or '-'"},
 		{"long exam", examhall.UploadRequest{ExamID: strings.Repeat("e", 65), UserID: "u1", RoomIDs: r1}, "examId must be 1 to 64 letters, digits or '_'"},
 		{"OSS without a room", examhall.UploadRequest{ExamID: "e1", UserID: "u1"}, "you have no room in this exam to upload recordings of"},
 	}

@@ -163,6 +163,8 @@ func (s *Server) doCreateRoom(r *http.Request, req *createRoomRequest) (any, err
 // roomInfoData is a room as roomInfo answers it.
 type roomInfoData struct {
 	ID          string `json:"id"`
+	CreatedAt   string `json:"createdAt"` // RFC 3339, as the vendor's servers send
+	UpdatedAt   string `json:"updatedAt"`
 	Name        string `json:"name"`
 	ExamID      string `json:"examId"`
 	Status      int    `json:"status"`
@@ -189,6 +191,8 @@ func (s *Server) roomInfo(w http.ResponseWriter, r *http.Request) (any, error) {
 		AudioStatus: room.AudioStatus,
 		IMGroupID:   room.IMGroupID,
 		CreatedBy:   room.CreatedBy,
+		CreatedAt:   s.rfc3339(room.CreatedAt),
+		UpdatedAt:   s.rfc3339(room.UpdatedAt),
 	}
 	cfg, err := s.Cheat.FindCheatConfig(r.Context(), room.ExamID)
 	switch {

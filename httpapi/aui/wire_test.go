@@ -126,14 +126,16 @@ func TestRoomInfo(t *testing.T) {
 	w := f.do("GET", "/exam/roomInfo?roomId="+roomR+"&ts=1702371472000", "tok-examinee", "")
 	checkResponse(t, w, 200, ok(`{
 		"id": "`+roomR+`", "name": "Room R", "examId": "exam1", "status": 0, "audioStatus": 0,
-		"imGroupId": "group-r", "createTeacher": "teacher1", "cheatConfig": "{\"pc\":{\"manyPeople\":true}}"
+		"imGroupId": "group-r", "createTeacher": "teacher1", "cheatConfig": "{\"pc\":{\"manyPeople\":true}}",
+		"createdAt": "2023-12-12T15:59:12+08:00", "updatedAt": "2023-12-12T15:59:12+08:00"
 	}`))
 
 	// No cheat config: no key.
 	w = f.do("GET", "/exam/roomInfo?roomId="+roomR2, "tok-otherexam", "")
 	checkResponse(t, w, 200, ok(`{
 		"id": "`+roomR2+`", "name": "Room R2", "examId": "exam2", "status": 0, "audioStatus": 0,
-		"imGroupId": "group-r2", "createTeacher": "teacher3"
+		"imGroupId": "group-r2", "createTeacher": "teacher3",
+		"createdAt": "2023-12-12T15:59:12+08:00", "updatedAt": "2023-12-12T15:59:12+08:00"
 	}`))
 }
 
