@@ -26,7 +26,7 @@ import (
 const (
 	DefaultSTSURL   = "https://sts.aliyuncs.com/"
 	DefaultDuration = 15 * time.Minute
-	DefaultBasePath = "record/local" // the AUI client's default basePath, "/record/local/"
+	DefaultBasePath = "record/local"    // the AUI client's default basePath, "/record/local/"
 	MinDuration     = 900 * time.Second // STS refuses shorter sessions
 	MaxDuration     = 12 * time.Hour    // STS's upper bound (a role may allow less)
 )

@@ -346,7 +346,7 @@ func newFixture(t testing.TB) *fixture {
 		UploadCredentialsFn: func(ctx context.Context, req examhall.UploadRequest) (*examhall.UploadCredentials, error) {
 			return &examhall.UploadCredentials{Region: "oss-cn-hangzhou", AccessKeyID: "STS.id", AccessKeySecret: "secret",
 				STSToken: "sts-" + req.ExamID + "-" + req.UserID + "-" + req.Mode + "-" + strings.Join(req.RoomIDs, "+"),
-				Bucket: "bucket", Expiration: t0.Add(time.Hour).UTC()}, nil
+				Bucket:   "bucket", Expiration: t0.Add(time.Hour).UTC()}, nil
 		},
 	}
 	f.auth = &mock.Authenticator{
