@@ -59,10 +59,10 @@ func DecodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 	return decodeJSON(w, r, v, false)
 }
 
-// DecodeJSONStrict is DecodeJSON refusing fields v does not have: EINVALID
+// DecodeStrictJSON is DecodeJSON refusing fields v does not have: EINVALID
 // naming every unknown field of the body's object (or the first unknown
 // one of a nested object), so a misspelt field is not silently ignored.
-func DecodeJSONStrict(w http.ResponseWriter, r *http.Request, v any) error {
+func DecodeStrictJSON(w http.ResponseWriter, r *http.Request, v any) error {
 	return decodeJSON(w, r, v, true)
 }
 
@@ -181,7 +181,7 @@ func isUnknownField(err error) bool {
 }
 
 // UnmarshalStrict is json.Unmarshal refusing unknown fields, with errors
-// as DecodeJSONStrict's.
+// as DecodeStrictJSON's.
 func UnmarshalStrict(b []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
@@ -303,6 +303,9 @@ func JSONError(err error) error {
 	var e *examhall.Error
 	if errors.As(err, &e) {
 		return e
+	}
+	if f, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+		return examhall.Errorf(examhall.EINVALID, "unknown field %s", f)
 	}
 	return examhall.Errorf(examhall.EINVALID, "malformed JSON: %s", strings.TrimPrefix(err.Error(), "json: "))
 }

@@ -60,7 +60,7 @@ func noContent(w http.ResponseWriter) error {
 
 // decode decodes the JSON body into v.
 func decode(w http.ResponseWriter, r *http.Request, v any) error {
-	return httpapi.DecodeJSONStrict(w, r, v)
+	return httpapi.DecodeStrictJSON(w, r, v)
 }
 
 // decodeOptional decodes the JSON body into v when there is one; an empty
