@@ -161,8 +161,7 @@ func (s *Service) Login(ctx context.Context, account, password, addr string) (st
 	now := s.now()
 	since := now.Add(-LoginFailureWindow)
 	accountKey, addressKey := throttleKey(account), addrKey(addr)
-	var reserved []string
-	refused := false
+	var granted []string // keys whose reservation was within their limit
 	for _, k := range []struct {
 		key string
 		max int
@@ -174,16 +173,19 @@ func (s *Service) Login(ctx context.Context, account, password, addr string) (st
 		if err != nil {
 			return "", time.Time{}, fmt.Errorf("auth: login: %w", err)
 		}
-		reserved = append(reserved, k.key)
 		if n > k.max {
-			refused = true
-			break
+			// Refused unchecked. The over-limit reservation stays (it
+			// only counts past the limit), but one granted by another
+			// bucket is given back, so a throttled address cannot use up
+			// the accounts it tries.
+			for _, g := range granted {
+				if err := s.attempts.ReleaseLoginAttempt(ctx, g); err != nil {
+					return "", time.Time{}, fmt.Errorf("auth: login: %w", err)
+				}
+			}
+			return "", time.Time{}, errThrottled
 		}
-	}
-	if refused {
-		// The reservation of a refused attempt stays: it is an attempt
-		// too, and releasing it would let the next one in.
-		return "", time.Time{}, errThrottled
+		granted = append(granted, k.key)
 	}
 	token, exp, err := s.login(ctx, account, password)
 	if err != nil {

@@ -186,3 +186,21 @@ func TestAddrKey(t *testing.T) {
 		}
 	}
 }
+
+// An address over its limit does not use up the accounts it tries: their
+// reservations are given back when the address refuses the attempt.
+func TestLoginThrottledAddressSparesAccounts(t *testing.T) {
+	e := MustEnv(t, auth.Config{})
+	ctx := t.Context()
+	for i := range auth.MaxAddressFailures {
+		e.svc.Login(ctx, fmt.Sprintf("nobody%d", i), "wrong password", "192.0.2.1")
+	}
+	for range 3 * auth.MaxLoginFailures {
+		if _, _, err := e.svc.Login(ctx, "alice", "wrong password", "192.0.2.1"); examhall.ErrorCode(err) != examhall.ETOOMANY {
+			t.Fatalf("from the throttled address: %v, want too_many", err)
+		}
+	}
+	if _, _, err := e.svc.Login(ctx, "alice", testPassword, "198.51.100.1"); err != nil {
+		t.Errorf("alice from elsewhere after the throttled address tried her: %v", err)
+	}
+}
