@@ -159,6 +159,35 @@ func TestAUIClientReplay(t *testing.T) {
 			if cfg.Creator != room.CreateTeacher || cfg.CreatedAt == "" || cfg.UpdatedAt == "" {
 				t.Errorf("getCheatConfig = %+v, want creator %s", cfg, room.CreateTeacher)
 			}
+
+			// The invigilator app's start-up (Web/exam-invigilator/src/pages/index.tsx,
+			// utils/services.ts): roomInfo, examInfo, userInfo of itself,
+			// userList, then v2/getIMToken with role "admin"; it addresses PC
+			// cameras as "pc_<id>" (components/GridContent/index.tsx).
+			_, invToken := joinLinks(t, res)
+			invClient := auiClient{t: t, m: m, token: invToken}
+			invClient.get("roomInfo", url.Values{"roomId": {roomID}}, &room)
+			invClient.get("examInfo", url.Values{"examId": {room.ExamID}}, &exam)
+			var me map[string]any
+			invClient.get("userInfo", url.Values{"userId": {room.CreateTeacher}, "roomId": {roomID}}, &me)
+			if me["rtcPushUrl"] == "" {
+				t.Errorf("invigilator's own userInfo lacks its push URL: %v", me)
+			}
+			var list []map[string]any
+			invClient.get("userList", url.Values{"roomId": {roomID}}, &list)
+			if len(list) != len(examinees) {
+				t.Errorf("userList has %d examinees, want %d", len(list), len(examinees))
+			}
+			for _, imUser := range []string{room.CreateTeacher, examhall.PCPrefix + room.CreateTeacher} {
+				var tokens struct {
+					AliyunNewIm struct{ Auth struct{ UserID, Role string } }
+				}
+				invClient.post("v2/getIMToken", map[string]any{"roomId": roomID, "deviceId": "art-1702371472000", "deviceType": "web",
+					"userId": imUser, "role": "admin", "imServer": []string{"aliyun_new"}}, &tokens)
+				if tokens.AliyunNewIm.Auth.UserID != imUser || tokens.AliyunNewIm.Auth.Role != "admin" {
+					t.Errorf("invigilator's getIMToken for %s = %+v", imUser, tokens)
+				}
+			}
 		})
 	}
 }
