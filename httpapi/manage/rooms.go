@@ -232,6 +232,12 @@ type linkJSON struct {
 // the exam's end plus JoinMargin (examhall.JoinLinks, shared with the room
 // pages).
 func (s *Server) joinLinks(w http.ResponseWriter, r *http.Request) error {
+	// A join token is for its room's proctoring surface: handing out other
+	// people's credentials needs a staff session, so a leaked link does not
+	// leak every other link.
+	if err := unbound(r.Context()); err != nil {
+		return err
+	}
 	room, err := s.managedRoom(r)
 	if err != nil {
 		return err
