@@ -37,7 +37,7 @@ func BenchmarkResultsPage100k(b *testing.B) {
 		hash, err := auth.HashPassword("bench password 1")
 		must(b, err)
 		must(b, db.CreateUser(ctx, &examhall.User{Account: "benchadmin", Name: "Admin", Role: examhall.RoleAdmin, PasswordHash: hash}))
-		token, _, err := m.Auth.Login(ctx, "benchadmin", "bench password 1")
+		token, _, err := m.Auth.Login(ctx, "benchadmin", "bench password 1", "127.0.0.1")
 		must(b, err)
 		get := func(b *testing.B) {
 			r := httptest.NewRequest("GET", "/results/"+examID, nil)
