@@ -696,15 +696,16 @@ func (s *Server) reviewQueue(w http.ResponseWriter, r *http.Request) error {
 // reviewView is one flagged attempt's evidence and the decision form.
 type reviewView struct {
 	Page
-	Room     *examhall.Room
-	Exam     *examhall.Exam
-	Attempt  *examhall.Attempt
-	User     *examhall.User
-	Signals  []*examhall.CheatRecord // oldest first
-	Counts   map[string]int
-	Severity int
-	Answers  []reviewAnswer
-	Review   *examhall.Review
+	Room    *examhall.Room
+	Exam    *examhall.Exam
+	Attempt *examhall.Attempt
+	// Candidate is the attempt's candidate (not Page.User, the reviewer).
+	Candidate *examhall.User
+	Signals   []*examhall.CheatRecord // oldest first
+	Counts    map[string]int
+	Severity  int
+	Answers   []reviewAnswer
+	Review    *examhall.Review
 	// The form: re-shown values and errors.
 	Decision string
 	Comment  string
@@ -787,7 +788,7 @@ func (s *Server) reviewView(w http.ResponseWriter, r *http.Request) (*reviewView
 	}
 	p := s.page(w, r)
 	p.Title = p.T("review.attemptTitle", u.Name)
-	v := &reviewView{Page: p, Room: room, Exam: e, Attempt: a, User: u, Signals: signals, Counts: map[string]int{},
+	v := &reviewView{Page: p, Room: room, Exam: e, Attempt: a, Candidate: u, Signals: signals, Counts: map[string]int{},
 		Review: review, Decided: map[string]string{}}
 	for _, sg := range signals {
 		v.Counts[sg.DetectType]++

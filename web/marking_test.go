@@ -291,3 +291,12 @@ func TestReviewAndResults(t *testing.T) {
 		t.Errorf("another exam's results: %d", status)
 	}
 }
+
+// TestReviewShowsReviewer: the page's header names the signed-in reviewer,
+// not the candidate under review.
+func TestReviewShowsReviewer(t *testing.T) {
+	s := mustStaff(t)
+	b := s.as(s.inv1)
+	_, body := b.get("/rooms/" + s.room1.ID + "/review/" + s.aliceAttempt)
+	mustContain(t, "review page", body, `<li class="who">Staff inv1`)
+}
