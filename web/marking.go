@@ -552,6 +552,7 @@ func (s *Server) publishGrades(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	s.refreshResults(r, e.ID)
 	http.Redirect(w, r, fmt.Sprintf("/results/%s?published=%d", url.PathEscape(e.ID), n), http.StatusSeeOther)
 	return nil
 }
@@ -861,6 +862,7 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request) error {
 		err := s.Reviews.SetReview(r.Context(), rev)
 		switch examhall.ErrorCode(err) {
 		case "":
+			s.refreshResults(r, v.Exam.ID)
 			http.Redirect(w, r, "/rooms/"+url.PathEscape(v.Room.ID)+"/review?decided=1", http.StatusSeeOther)
 			return nil
 		case examhall.ECONFLICT, examhall.EINVALID:
@@ -873,4 +875,14 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request) error {
 	}
 	s.render(w, r, http.StatusBadRequest, "review_attempt", v)
 	return nil
+}
+
+// refreshResults recomputes the exam's results after a write that changed
+// them, so that the person who published or decided waits for it rather
+// than the next reader of the results page. A failure is only logged: the
+// write has succeeded, and the page recomputes on its own.
+func (s *Server) refreshResults(r *http.Request, examID string) {
+	if _, err := s.Results.FindResults(r.Context(), examID); err != nil {
+		s.log().Warn("refreshing results", "exam", examID, "err", err)
+	}
 }
