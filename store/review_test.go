@@ -323,6 +323,27 @@ func TestFindFlagged(t *testing.T) {
 		if got := rows(examhall.FlaggedFilter{ExamID: engineMustExam(t, db).ID}); len(got) != 0 {
 			t.Errorf("another exam: %v", got)
 		}
+		// The timeline: the candidate's records, oldest first, by room.
+		types := func(room string, limit int) []string {
+			rs, err := db.FindSignals(ctx, f.exam.ID, room, f.users[f.a], limit)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out []string
+			for _, r := range rs {
+				out = append(out, r.DetectType)
+			}
+			return out
+		}
+		if diff := gocmp.Diff([]string{"switch", "switch", "noface"}, types(room1.ID, 0)); diff != "" {
+			t.Errorf("signals (-want +got):\n%s", diff)
+		}
+		if diff := gocmp.Diff([]string{"switch", "switch"}, types("", 2)); diff != "" {
+			t.Errorf("signals, limit 2 (-want +got):\n%s", diff)
+		}
+		if got := types(room2.ID, 0); len(got) != 0 {
+			t.Errorf("signals in room 2: %v", got)
+		}
 	})
 }
 
