@@ -32,7 +32,9 @@ import (
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
 )
 
@@ -198,6 +200,38 @@ func (b *Browser) NewPage(tb testing.TB, name string) *Page {
 	return p
 }
 
+// NewTab opens another tab in p's browser context: the same person in the
+// same browser (cookies and localStorage shared), as when a page is opened
+// again. It closes with p, or when the test ends.
+func (p *Page) NewTab(tb testing.TB, name string) *Page {
+	tb.Helper()
+	q := &Page{Name: name, tb: tb, b: p.b, Timeout: p.Timeout}
+	ctx, cancel := chromedp.NewContext(p.Ctx, chromedp.WithListener(q.listen))
+	if err := chromedp.Do(ctx); err != nil {
+		cancel()
+		tb.Fatalf("%s: opening a tab: %v", name, err)
+	}
+	q.Ctx = ctx
+	tb.Cleanup(func() {
+		q.CheckErrors()
+		cancel()
+	})
+	return q
+}
+
+// CloseTab closes p's tab at once, running no beforeunload handler, as when
+// a tab crashes or the browser is killed; its browser context (and other
+// tabs in it) stay. Use no other method of p afterwards.
+func (p *Page) CloseTab() {
+	p.tb.Helper()
+	id := chromedp.FromContext(p.Ctx).Target.TargetID
+	ctx, cancel := p.step()
+	defer cancel()
+	if _, err := chromedp.CallBrowser(ctx, target.CloseTarget, target.CloseTargetParams{TargetID: id}); err != nil {
+		p.tb.Fatalf("%s: closing the tab: %v", p.Name, err)
+	}
+}
+
 // listen runs in the tab's event loop: it must only record.
 func (p *Page) listen(ev any) {
 	var msg string
@@ -341,6 +375,33 @@ func (p *Page) fail(err error) {
 func (p *Page) Navigate(url string) {
 	p.tb.Helper()
 	p.Do(chromedp.Navigate(url))
+}
+
+// ClickNavigate clicks the first element matching the CSS selector (a link
+// or a form's submit button) and waits for the page it leads to to load.
+func (p *Page) ClickNavigate(css string) {
+	p.tb.Helper()
+	Run(p, chromedp.WaitEvent(page.LoadEventFired, nil, chromedp.Click(chromedp.CSS(css))))
+}
+
+// Click clicks the first element matching the CSS selector, waiting for it
+// to be visible.
+func (p *Page) Click(css string) {
+	p.tb.Helper()
+	p.Do(chromedp.Click(chromedp.CSS(css)))
+}
+
+// Type types text into the first element matching the CSS selector, key by
+// key, as a person would.
+func (p *Page) Type(css, text string) {
+	p.tb.Helper()
+	p.Do(chromedp.SendKeys(chromedp.CSS(css), text))
+}
+
+// Location returns the page's URL.
+func (p *Page) Location() string {
+	p.tb.Helper()
+	return Run(p, chromedp.Location())
 }
 
 // Text returns the visible text of the first element matching the CSS

@@ -208,6 +208,15 @@ func TestHarness(t *testing.T) {
 		if got := Eval[string](a, `localStorage.getItem("k") + "|" + document.cookie`); got != "a|c=a" {
 			t.Errorf("first context reads back %q", got)
 		}
+
+		// A second tab of the same person shares them, and outlives the
+		// first tab closing.
+		tab := a.NewTab(t, "candidate, second tab")
+		tab.Navigate(srv.URL + "/clean")
+		a.CloseTab()
+		if got := Eval[string](tab, `localStorage.getItem("k") + "|" + document.cookie`); got != "a|c=a" {
+			t.Errorf("second tab reads %q, want the first tab's storage and cookies", got)
+		}
 	})
 
 	t.Run("weight and screenshot", func(t *testing.T) {
