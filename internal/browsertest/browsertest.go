@@ -41,7 +41,7 @@ import (
 // DefaultTimeout bounds each step run through a Page (a navigation, a click,
 // a wait). A step that waits for something the page never shows fails after
 // it, with a screenshot, instead of hanging the test binary.
-const DefaultTimeout = 20 * time.Second
+const DefaultTimeout = 15 * time.Second
 
 // candidates are the browser names looked up when EXAMHALL_CHROMIUM is unset,
 // in order.
@@ -173,10 +173,24 @@ type Page struct {
 	b       *Browser
 	Timeout time.Duration // per step; DefaultTimeout unless changed
 
+	*record // shared by the views For makes
+}
+
+// record is what a tab's listener collects.
+type record struct {
 	mu       sync.Mutex
 	problems []string
 	allow    []*regexp.Regexp
 	offline  bool
+}
+
+// For returns p as seen by tb: the same tab, reporting failures to tb. A
+// subtest uses it on a page its parent made (failing the parent from a
+// subtest is not allowed).
+func (p *Page) For(tb testing.TB) *Page {
+	q := *p
+	q.tb = tb
+	return &q
 }
 
 // NewPage opens a tab for name (used in messages and screenshot names) in a
@@ -184,7 +198,7 @@ type Page struct {
 // checked.
 func (b *Browser) NewPage(tb testing.TB, name string) *Page {
 	tb.Helper()
-	p := &Page{Name: name, tb: tb, b: b, Timeout: DefaultTimeout}
+	p := &Page{Name: name, tb: tb, b: b, Timeout: DefaultTimeout, record: &record{}}
 	ctx, cancel := chromedp.NewContext(b.ctx,
 		chromedp.WithNewBrowserContext(),
 		chromedp.WithListener(p.listen))
@@ -205,7 +219,7 @@ func (b *Browser) NewPage(tb testing.TB, name string) *Page {
 // again. It closes with p, or when the test ends.
 func (p *Page) NewTab(tb testing.TB, name string) *Page {
 	tb.Helper()
-	q := &Page{Name: name, tb: tb, b: p.b, Timeout: p.Timeout}
+	q := &Page{Name: name, tb: tb, b: p.b, Timeout: p.Timeout, record: &record{}}
 	ctx, cancel := chromedp.NewContext(p.Ctx, chromedp.WithListener(q.listen))
 	if err := chromedp.Do(ctx); err != nil {
 		cancel()
@@ -233,7 +247,7 @@ func (p *Page) CloseTab() {
 }
 
 // listen runs in the tab's event loop: it must only record.
-func (p *Page) listen(ev any) {
+func (p *record) listen(ev any) {
 	var msg string
 	switch ev := ev.(type) {
 	case *runtime.EventExceptionThrown:

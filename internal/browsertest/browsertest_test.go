@@ -219,6 +219,19 @@ func TestHarness(t *testing.T) {
 		}
 	})
 
+	// A page made by the parent test, used by its subtests through For.
+	shared := b.NewPage(t, "shared")
+	t.Run("for a subtest, first", func(t *testing.T) {
+		p := shared.For(t)
+		p.Navigate(srv.URL + "/online")
+		p.WaitText("#state", "online start")
+	})
+	t.Run("for a subtest, second", func(t *testing.T) {
+		p := shared.For(t)
+		p.Click("#ping")
+		p.WaitText("#state", "online pong")
+	})
+
 	t.Run("weight and screenshot", func(t *testing.T) {
 		p := b.NewPage(t, "candidate")
 		p.Navigate(srv.URL + "/online")
