@@ -490,6 +490,19 @@ func (p *Page) SetOffline(offline bool) {
 	}
 }
 
+// SetAcceptLanguage makes the tab send Accept-Language: langs (e.g.
+// "zh-CN,zh;q=0.9") instead of the browser's own (en-US in Chromium as
+// installed here), as the browser of a person with that preference would.
+func (p *Page) SetAcceptLanguage(langs string) {
+	p.tb.Helper()
+	p.Do(chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := cdp.Call(ctx, t, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{
+			Headers: network.Headers{"Accept-Language": langs},
+		})
+		return err
+	}))
+}
+
 // Screenshot saves a PNG of the whole page for debugging and returns its path:
 // in EXAMHALL_SCREENSHOTS when set, else in a directory under the system
 // temporary directory that outlives the test. The path is logged.

@@ -75,6 +75,9 @@ document.getElementById("ping").addEventListener("click", () => {
 show("start");
 `)
 	})
+	mux.HandleFunc("GET /lang", func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, r.Header.Get("Accept-Language"))
+	})
 	mux.HandleFunc("POST /ping", func(w http.ResponseWriter, r *http.Request) {
 		ps.add()
 		io.WriteString(w, "pong")
@@ -230,6 +233,15 @@ func TestHarness(t *testing.T) {
 		p := shared.For(t)
 		p.Click("#ping")
 		p.WaitText("#state", "online pong")
+	})
+
+	t.Run("accept-language", func(t *testing.T) {
+		p := b.NewPage(t, "candidate")
+		p.SetAcceptLanguage("zh-CN,zh;q=0.9")
+		p.Navigate(srv.URL + "/lang")
+		if got := p.Text("body"); got != "zh-CN,zh;q=0.9" {
+			t.Errorf("Accept-Language sent = %q", got)
+		}
 	})
 
 	t.Run("weight and screenshot", func(t *testing.T) {
