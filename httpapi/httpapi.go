@@ -53,6 +53,16 @@ func LogError(log *slog.Logger, r *http.Request, err error) {
 // examhall.MaxBodyBytes. Every failure is an *examhall.Error whose message
 // says what was wrong: ETOOLARGE for an oversized body, EINVALID otherwise.
 func DecodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
+	return decodeJSON(w, r, v, false)
+}
+
+// DecodeStrictJSON is DecodeJSON that also refuses fields v does not have,
+// naming the first (EINVALID).
+func DecodeStrictJSON(w http.ResponseWriter, r *http.Request, v any) error {
+	return decodeJSON(w, r, v, true)
+}
+
+func decodeJSON(w http.ResponseWriter, r *http.Request, v any, strict bool) error {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, examhall.MaxBodyBytes))
 	if err != nil {
 		return JSONError(err)
@@ -61,6 +71,9 @@ func DecodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 		return NULError("request body")
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
+	if strict {
+		dec.DisallowUnknownFields()
+	}
 	if err := dec.Decode(v); err != nil {
 		return JSONError(err)
 	}
@@ -147,6 +160,9 @@ func JSONError(err error) error {
 	var e *examhall.Error
 	if errors.As(err, &e) {
 		return e
+	}
+	if f, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+		return examhall.Errorf(examhall.EINVALID, "unknown field %s", f)
 	}
 	return examhall.Errorf(examhall.EINVALID, "malformed JSON: %s", strings.TrimPrefix(err.Error(), "json: "))
 }

@@ -28,6 +28,7 @@ import (
 	"examhall/live"
 	"examhall/store"
 	"examhall/upload"
+	"examhall/web"
 )
 
 // Main is the whole program: configuration, store, services and HTTP server.
@@ -124,6 +125,14 @@ func (m *Main) Open(ctx context.Context) error {
 		HashPassword: auth.HashPassword, PublicURL: c.publicURL(),
 		ExamineeClientURL: c.ExamineeClientURL, InvigilatorClientURL: c.InvigilatorClientURL,
 		JoinMargin: c.JoinMargin, Now: now, Location: m.Location, Log: m.Log,
+	}).Handler())
+	mux.Handle("/", (&web.Server{
+		Auth: m.Auth, AppAuth: m.Auth, Policy: policy,
+		Users: users, Depts: db, Exams: db, Attempts: db, Rooms: rooms, Audio: db, Cheat: cheat, Apps: db,
+		HashPassword: auth.HashPassword, PublicURL: c.publicURL(),
+		ExamineeClientURL: c.ExamineeClientURL, InvigilatorClientURL: c.InvigilatorClientURL, JoinMargin: c.JoinMargin,
+		CSRFKey: auth.DeriveKey(key, "examhall web csrf"), Secure: strings.HasPrefix(c.publicURL(), "https://"),
+		Now: now, Location: m.Location, Log: m.Log,
 	}).Handler())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
