@@ -237,6 +237,9 @@ func TestBrowserCandidate(t *testing.T) {
 		if got := cand.Text(link); got != w.exam.Name {
 			t.Errorf("my exams links %q, want the exam's name %q", got, w.exam.Name)
 		}
+		if n := browsertest.Eval[int](cand, fmt.Sprintf(`document.querySelectorAll('[data-section="open"] [data-exam-id=%q]').length`, w.exam.ID)); n != 1 {
+			t.Errorf("the exam is not listed under open now")
+		}
 		cand.MustAxeClean("my exams")
 	})
 
@@ -373,10 +376,18 @@ func TestBrowserCandidate(t *testing.T) {
 		page = again
 	})
 
+	var second *browsertest.Page // the candidate's second device, open until the end
 	step("second device", func(t *testing.T) {
-		other := b.NewPage(t, "candidate, second device")
-		w.signIn(other, w.cand.Account, w.pass)
-		other.Navigate(w.url + "/v5/exam/" + w.exam.ID)
+		other := b.NewPage(top, "candidate, second device").For(t)
+		second = other
+		// The exam's entry URL, signed out: sign in there, and back to it.
+		other.Navigate(w.url + "/v5/exam/" + w.exam.ID + "?lang=en")
+		other.Type(`input[name="account"]`, w.cand.Account)
+		other.Type(`input[name="password"]`, w.pass)
+		other.ClickNavigate(`form[action="/signin"] button[type="submit"]`)
+		if u := other.Location(); !strings.Contains(u, "/v5/exam/"+w.exam.ID) {
+			t.Errorf("signing in from the entry URL leads to %s, want the exam page", u)
+		}
 		other.ClickNavigate(fmt.Sprintf(`a[href="/attempts/%s"]`, attemptID))
 		if got := browsertest.Eval[string](other, `document.querySelector('[data-question-id="q5"] textarea').value`); got != "Plants turn light into sugar. Oxygen too. Chlorophyll." {
 			t.Errorf("second device shows the short answer %q", got)
@@ -392,9 +403,41 @@ func TestBrowserCandidate(t *testing.T) {
 		other.WaitText(`[role="status"]`, "aved")
 	})
 
-	step("submit with confirmation", func(t *testing.T) {
+	step("session ends mid-exam", func(t *testing.T) {
 		cand := page.For(t)
 		cand.Reload() // the second device changed q1
+		// Signing out in another tab of the same browser ends the session
+		// the take page runs on.
+		tab := cand.NewTab(top, "candidate, another tab").For(t)
+		tab.Navigate(w.url + "/")
+		tab.ClickNavigate(`form[action="/signout"] button[type="submit"]`)
+		cand.Allow(`status of 401`)
+		appendText(cand, q("q5")+` textarea`, " Sugar.")
+		alert := cand.WaitText(`[role="alert"]`, "Sign in")
+		if !strings.Contains(alert, "session") {
+			t.Errorf("alert after the session ended reads %q", alert)
+		}
+		time.Sleep(300 * time.Millisecond)
+		if a := w.attempt(t, attemptID); strings.HasSuffix(a.Answers["q5"].Text, "Sugar.") {
+			t.Fatal("an answer was saved without a session")
+		}
+		// Sign in again from the alert's link: back on the take page, the
+		// answer kept on the device is sent.
+		cand.ClickNavigate(`[role="alert"] a`)
+		cand.Type(`input[name="account"]`, w.cand.Account)
+		cand.Type(`input[name="password"]`, w.pass)
+		cand.ClickNavigate(`form[action="/signin"] button[type="submit"]`)
+		if u := cand.Location(); !strings.Contains(u, "/attempts/"+attemptID) {
+			t.Errorf("signing in again leads to %s, want the take page", u)
+		}
+		w.waitAttempt(t, attemptID, 5*time.Second, "the answer typed while signed out", func(a *examhall.Attempt) bool {
+			return a.Answers["q5"].Text == "Plants turn light into sugar. Oxygen too. Chlorophyll. Sugar."
+		})
+		cand.WaitText(`[role="status"]`, "aved")
+	})
+
+	step("submit with confirmation", func(t *testing.T) {
+		cand := page.For(t)
 		cand.Click(`[data-flag="q4"]`)
 		cand.Click("#submit-btn")
 		cand.WaitFor(`document.querySelector('[role="dialog"]').open`)
@@ -424,6 +467,17 @@ func TestBrowserCandidate(t *testing.T) {
 		cand.WaitFor(`location.pathname.startsWith("/v5/exam/") || !document.getElementById("done").hidden`)
 		if n := browsertest.Eval[int](cand, editable); n != 0 {
 			t.Errorf("%d editable answer controls after submit", n)
+		}
+		// The second device, still open, learns it at its next save.
+		other := second.For(t)
+		other.Allow(`status of 409`)
+		appendText(other, q("q5")+` textarea`, " Too late.")
+		done := other.WaitText("#done", "another device")
+		if n := browsertest.Eval[int](other, editable); n != 0 {
+			t.Errorf("%d editable answer controls on the second device after submit (%q)", n, done)
+		}
+		if a := w.attempt(t, attemptID); strings.Contains(a.Answers["q5"].Text, "Too late") {
+			t.Error("a save after submit was written")
 		}
 		// The take page of a submitted attempt shows no inputs either.
 		cand.Navigate(w.url + "/attempts/" + attemptID)
@@ -533,8 +587,11 @@ func TestBrowserDeadline(t *testing.T) {
 	if a.Answers["q3"].Bool == nil || !*a.Answers["q3"].Bool {
 		t.Errorf("the answer given before the deadline is lost: %s", answersString(a.Answers))
 	}
-	p.WaitFor(`location.pathname.startsWith("/v5/exam/") || !document.getElementById("done").hidden`)
+	p.WaitText("#done", "Time is up")
 	if n := browsertest.Eval[int](p, editable); n != 0 {
 		t.Errorf("%d editable answer controls after the deadline", n)
+	}
+	if got := p.Text(`[role="alert"]`); !strings.Contains(got, "1 minute left") {
+		t.Errorf("alert before the deadline reads %q, want the 1-minute warning", got)
 	}
 }
