@@ -565,16 +565,16 @@ func TestBrowserDeadline(t *testing.T) {
 	t.Parallel()
 	b := browsertest.New(t)
 	w := mustBrowserWorld(t)
-	ctx := context.Background()
-	// The candidate's window ends in a few seconds (an override), so the
-	// attempt's deadline is then.
-	end := time.Now().Add(8 * time.Second)
-	if err := w.m.DB.SetOverride(ctx, &examhall.Override{ExamID: w.exam.ID, UserID: w.cand.ID, EndTime: &end}); err != nil {
-		t.Fatal(err)
-	}
 	p := b.NewPage(t, "candidate")
 	w.signIn(p, w.cand.Account, w.pass)
 	p.Navigate(w.url + "/v5/exam/" + w.exam.ID)
+	// The candidate's window now ends in a few seconds (an override), so
+	// the attempt started next has its deadline then. Set only now, so that
+	// a slow start on a loaded machine cannot miss the window.
+	end := time.Now().Add(7 * time.Second)
+	if err := w.m.DB.SetOverride(context.Background(), &examhall.Override{ExamID: w.exam.ID, UserID: w.cand.ID, EndTime: &end}); err != nil {
+		t.Fatal(err)
+	}
 	p.ClickNavigate(fmt.Sprintf(`form[action="/v5/exam/%s/start"] button[type="submit"]`, w.exam.ID))
 	id := attemptIDOf(t, p.Location())
 	p.Click(q("q3") + ` input[type="radio"][value="true"]`)
