@@ -75,6 +75,11 @@ document.getElementById("ping").addEventListener("click", () => {
 show("start");
 `)
 	})
+	// An inline script under a policy that forbids it.
+	mux.HandleFunc("GET /csp", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Security-Policy", "default-src 'self'; script-src 'self'")
+		page(`<h1>CSP</h1><script>document.title = "ran";</script>`)(w, r)
+	})
 	mux.HandleFunc("GET /lang", func(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, r.Header.Get("Accept-Language"))
 	})
@@ -167,6 +172,19 @@ func TestHarness(t *testing.T) {
 		if len(p.Errors()) != 0 {
 			t.Errorf("errors after CheckErrors = %q, want them forgotten", p.Errors())
 		}
+		// A script the Content-Security-Policy blocks is reported too.
+		p.Navigate(srv.URL + "/csp")
+		p.WaitFor(`document.readyState === "complete"`)
+		for range 50 {
+			if len(p.Errors()) > 0 {
+				break
+			}
+			p.Do(chromedp.Sleep(20 * time.Millisecond))
+		}
+		if errs := strings.Join(p.Errors(), "\n"); !strings.Contains(errs, "Content Security Policy") {
+			t.Errorf("errors on a page whose inline script is refused = %q", errs)
+		}
+		p.CheckErrors()
 		// Allow makes an expected error pass.
 		p.Navigate(srv.URL + "/broken")
 		p.Allow(`loaded badly`)
