@@ -16,6 +16,7 @@ import (
 
 	"examhall"
 	"examhall/auth"
+	"examhall/demo"
 	"examhall/internal/browsertest"
 )
 
@@ -594,4 +595,65 @@ func TestBrowserDeadline(t *testing.T) {
 	if got := p.Text(`[role="alert"]`); !strings.Contains(got, "1 minute left") {
 		t.Errorf("alert before the deadline reads %q, want the 1-minute warning", got)
 	}
+}
+
+// TestBrowserDemo: a newcomer signs in to the demo with the printed login, in
+// a Chinese browser, and sits the practice exam (issue 11, "The demo").
+func TestBrowserDemo(t *testing.T) {
+	t.Parallel()
+	b := browsertest.New(t)
+	m := MustOpenMain(t, "")
+	srv := httptest.NewServer(m.Handler)
+	t.Cleanup(srv.Close)
+	res := seed(t, m)
+	if res.PracticeExamID == "" {
+		t.Fatal("the demo seeds no practice exam")
+	}
+	var login demo.Login
+	for _, l := range res.Logins {
+		if l.Role == examhall.RoleExaminee {
+			login = l
+			break
+		}
+	}
+	if login.Account == "" {
+		t.Fatal("the demo prints no examinee login")
+	}
+
+	p := b.NewPage(t, "demo candidate")
+	p.SetAcceptLanguage("zh-CN,zh;q=0.9")
+	p.Navigate(srv.URL + "/")
+	p.Type(`input[name="account"]`, login.Account)
+	p.Type(`input[name="password"]`, login.Password)
+	p.ClickNavigate(`form[action="/signin"] button[type="submit"]`)
+	if got := browsertest.Eval[string](p, `document.documentElement.lang`); got != "zh-CN" {
+		t.Errorf(`<html lang> = %q, want "zh-CN"`, got)
+	}
+	open := fmt.Sprintf(`[data-section="open"] a[href="/v5/exam/%s"]`, res.PracticeExamID)
+	if n := browsertest.Eval[int](p, fmt.Sprintf(`document.querySelectorAll(%q).length`, open)); n != 1 {
+		t.Fatalf("my exams does not list the practice exam under open now:\n%s", p.Text("main"))
+	}
+	if n := browsertest.Eval[int](p, `document.querySelectorAll('[data-section="upcoming"] [data-exam-id]').length`); n == 0 {
+		t.Error("my exams lists no upcoming exam (the demo seeds one)")
+	}
+	p.MustAxeClean("my exams (zh-CN, demo)")
+
+	p.ClickNavigate(open)
+	p.MustAxeClean("the practice exam's page (zh-CN)")
+	p.ClickNavigate(fmt.Sprintf(`form[action="/v5/exam/%s/start"] button[type="submit"]`, res.PracticeExamID))
+	id := attemptIDOf(t, p.Location())
+	types := browsertest.Eval[[]string](p, `[...new Set([...document.querySelectorAll("[data-question-id]")].map(e => e.dataset.type))].sort()`)
+	if want := []string{"fill", "multiple", "short", "single", "truefalse"}; !reflect.DeepEqual(types, want) {
+		t.Errorf("question types on the practice exam = %v, want %v", types, want)
+	}
+	p.MustAxeClean("the take page (zh-CN)")
+	if weight := p.PageWeight(); weight.Total() > takeBudget {
+		t.Errorf("take page (zh-CN) weighs %s, over the %d-byte budget", weight, takeBudget)
+	}
+	p.Type(`[data-type="short"] textarea`, "有借必有贷, 借贷必相等。")
+	w := &browserWorld{m: m}
+	w.waitAttempt(t, id, 5*time.Second, "the short answer", func(a *examhall.Attempt) bool {
+		return a.Answers["q05"].Text == "有借必有贷, 借贷必相等。"
+	})
+	p.WaitText(`[role="status"]`, "已保存 ") // "saved at HH:MM:SS"
 }
