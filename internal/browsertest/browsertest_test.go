@@ -262,6 +262,22 @@ func TestHarness(t *testing.T) {
 		}
 	})
 
+	t.Run("fake camera", func(t *testing.T) {
+		p := b.NewPage(t, "candidate")
+		p.Navigate(srv.URL + "/clean")
+		// Granted without a prompt, a synthetic picture: what the proctoring
+		// pages' snapshots will get.
+		got := Eval[string](p, `navigator.mediaDevices.getUserMedia({video: true}).then(s => {
+			const tr = s.getVideoTracks()[0], set = tr.getSettings();
+			const out = tr.readyState + " " + (set.width > 0 && set.height > 0);
+			tr.stop();
+			return out;
+		})`)
+		if got != "live true" {
+			t.Errorf("fake camera track: %q, want a live track with a size", got)
+		}
+	})
+
 	t.Run("weight and screenshot", func(t *testing.T) {
 		p := b.NewPage(t, "candidate")
 		p.Navigate(srv.URL + "/online")
