@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"examhall"
 	"examhall/auth"
@@ -656,4 +657,74 @@ func TestBrowserDemo(t *testing.T) {
 		return a.Answers["q05"].Text == "有借必有贷, 借贷必相等。"
 	})
 	p.WaitText(`[role="status"]`, "已保存 ") // "saved at HH:MM:SS"
+}
+
+// TestBrowserKeyboard: a candidate with a keyboard alone signs in, starts
+// the exam, answers, uses the navigator and the flag, and submits through
+// the confirmation dialog.
+func TestBrowserKeyboard(t *testing.T) {
+	t.Parallel()
+	b := browsertest.New(t)
+	w := mustBrowserWorld(t)
+	p := b.NewPage(t, "keyboard candidate")
+
+	p.Navigate(w.url + "/?lang=en")
+	p.TabTo(`input[name="account"]`)
+	p.Key(w.cand.Account)
+	p.TabTo(`input[name="password"]`)
+	p.Key(w.pass)
+	p.KeyNavigate(kb.Enter)
+	p.TabTo(fmt.Sprintf(`a[href="/v5/exam/%s"]`, w.exam.ID))
+	p.KeyNavigate(kb.Enter)
+	p.TabTo(fmt.Sprintf(`form[action="/v5/exam/%s/start"] button`, w.exam.ID))
+	p.KeyNavigate(kb.Enter)
+	id := attemptIDOf(t, p.Location())
+
+	// A radio group is one Tab stop; Space checks, the arrows move the choice.
+	p.TabTo(q("q1") + ` input[type="radio"]`)
+	p.Key(" ")
+	p.Key(kb.ArrowDown)
+	p.TabTo(q("q3") + ` input[type="radio"]`)
+	p.Key(" ")
+	// The navigator takes the focus to the question.
+	p.TabTo(`[data-nav="q5"]`)
+	p.Key(kb.Enter)
+	if f := p.Focused(); !strings.HasPrefix(f, "textarea") {
+		t.Errorf("after the navigator's link to q5 the focus is on %q, want its answer field", f)
+	}
+	p.Key("Typed with the keyboard.")
+	p.TabTo(`[data-flag="q5"]`)
+	p.Key(" ")
+	if got := browsertest.Eval[string](p, `document.querySelector('[data-flag="q5"]').getAttribute("aria-pressed")`); got != "true" {
+		t.Errorf(`flag aria-pressed = %q after Space, want "true"`, got)
+	}
+	w.waitAttempt(t, id, 5*time.Second, "the answers given with the keyboard", func(a *examhall.Attempt) bool {
+		return reflect.DeepEqual(a.Answers["q1"].Choices, []int{1}) && a.Answers["q3"].Bool != nil && *a.Answers["q3"].Bool &&
+			a.Answers["q5"].Text == "Typed with the keyboard."
+	})
+
+	// Submit: the dialog takes the focus, Escape cancels it.
+	p.TabTo("#submit-btn")
+	p.Key(kb.Enter)
+	p.WaitFor(`document.querySelector('[role="dialog"]').open`)
+	if !browsertest.Eval[bool](p, `document.querySelector('[role="dialog"]').contains(document.activeElement)`) {
+		t.Errorf("the open dialog does not hold the focus (on %q)", p.Focused())
+	}
+	p.Key(kb.Escape)
+	p.WaitFor(`!document.querySelector('[role="dialog"]').open`)
+	if a := w.attempt(t, id); a.Status != examhall.AttemptInProgress {
+		t.Fatalf("Escape in the dialog left the attempt %s", a.Status)
+	}
+	p.TabTo("#submit-btn")
+	p.Key(kb.Enter)
+	p.WaitFor(`document.querySelector('[role="dialog"]').open`)
+	p.TabTo("#confirm-yes")
+	p.Key(kb.Enter)
+	w.waitAttempt(t, id, 5*time.Second, "the submitted attempt", func(a *examhall.Attempt) bool {
+		return a.Status != examhall.AttemptInProgress
+	})
+	p.WaitFor(`!document.getElementById("done").hidden`)
+	if f := p.Focused(); !strings.HasPrefix(f, "div#done") {
+		t.Errorf("after submitting the focus is on %q, want the confirmation that says so", f)
+	}
 }

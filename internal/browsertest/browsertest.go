@@ -30,12 +30,14 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 )
 
 // DefaultTimeout bounds each step run through a Page (a navigation, a click,
@@ -410,6 +412,74 @@ func (p *Page) Click(css string) {
 func (p *Page) Type(css, text string) {
 	p.tb.Helper()
 	p.Do(chromedp.SendKeys(chromedp.CSS(css), text))
+}
+
+// Key sends key presses to the focused element (see the chromedp/kb package
+// for named keys: kb.Tab, kb.Enter, kb.ArrowDown, kb.Escape …), each as a
+// keyboard does: a raw key-down, a char for a printable key, a key-up.
+func (p *Page) Key(keys string) {
+	p.tb.Helper()
+	p.Do(press(keys))
+}
+
+// KeyNavigate sends key presses that lead to another page (Enter on a link
+// or a form) and waits for that page to load.
+func (p *Page) KeyNavigate(keys string) {
+	p.tb.Helper()
+	Run(p, chromedp.WaitEvent(page.LoadEventFired, nil, press(keys)))
+}
+
+// press types keys. chromedp.KeyEvent sends "keyDown" then "char": Blink
+// does not treat that keyDown as a keyboard's raw key-down, so when the
+// key-down moves the focus (Enter on a link whose script focuses a text
+// field) the char still lands in the new field, which no keyboard does.
+// A "rawKeyDown" gets the browser's real handling.
+func press(keys string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		for _, r := range keys {
+			events := kb.Encode(r)
+			for _, e := range events {
+				if e.Type == kb.KeyDown && len(events) == 3 {
+					e.Type = input.DispatchKeyEventTypeRawKeyDown
+				}
+				if _, err := cdp.Call(ctx, t, input.DispatchKeyEvent, *e); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+}
+
+// maxTabs bounds TabTo: more stops than any of our pages has.
+const maxTabs = 80
+
+// TabTo presses Tab, as a keyboard user does, until the focused element
+// matches the CSS selector, and fails listing the stops it went through
+// when it never does.
+func (p *Page) TabTo(css string) {
+	p.tb.Helper()
+	matches := fmt.Sprintf(`(() => { const e = document.activeElement; return !!e && e.matches(%q); })()`, css)
+	describe := `(() => { const e = document.activeElement; if (!e || e === document.body) return "body";
+		return e.tagName.toLowerCase() + (e.id ? "#" + e.id : "") + (e.name ? "[name=" + e.name + "]" : "") +
+			(e.getAttribute("href") ? "[href=" + e.getAttribute("href") + "]" : "") +
+			" " + JSON.stringify((e.innerText || e.value || "").trim().slice(0, 30)); })()`
+	var stops []string
+	for range maxTabs {
+		if Eval[bool](p, matches) {
+			return
+		}
+		p.Key(kb.Tab)
+		stops = append(stops, Eval[string](p, describe))
+	}
+	p.fail(fmt.Errorf("Tab never reaches %s; the stops were:\n    %s", css, strings.Join(stops, "\n    ")))
+}
+
+// Focused describes the focused element: its tag, id and text.
+func (p *Page) Focused() string {
+	p.tb.Helper()
+	return Eval[string](p, `(() => { const e = document.activeElement; if (!e || e === document.body) return "body";
+		return e.tagName.toLowerCase() + (e.id ? "#" + e.id : "") + " " + (e.innerText || e.value || "").trim().slice(0, 40); })()`)
 }
 
 // Location returns the page's URL.

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 )
 
 // fakeTB records what the harness reports instead of failing the real test,
@@ -79,6 +80,16 @@ show("start");
 	mux.HandleFunc("GET /csp", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Security-Policy", "default-src 'self'; script-src 'self'")
 		page(`<h1>CSP</h1><script>document.title = "ran";</script>`)(w, r)
+	})
+	// A link whose click moves the focus into a text field.
+	mux.HandleFunc("GET /keys", page(`<h1>Keys</h1><label for="first">First</label><input id="first">
+<a id="jump" href="#note">Jump</a><label for="note">Note</label><textarea id="note"></textarea><script src="/static/keys.js"></script>`))
+	mux.HandleFunc("GET /static/keys.js", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/javascript")
+		io.WriteString(w, `document.getElementById("jump").addEventListener("click", (e) => {
+  e.preventDefault(); document.getElementById("note").focus();
+});
+`)
 	})
 	mux.HandleFunc("GET /lang", func(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, r.Header.Get("Accept-Language"))
@@ -259,6 +270,22 @@ func TestHarness(t *testing.T) {
 		p.Navigate(srv.URL + "/lang")
 		if got := p.Text("body"); got != "zh-CN,zh;q=0.9" {
 			t.Errorf("Accept-Language sent = %q", got)
+		}
+	})
+
+	t.Run("keyboard", func(t *testing.T) {
+		p := b.NewPage(t, "candidate")
+		p.Navigate(srv.URL + "/keys")
+		p.TabTo("#first")
+		p.Key("abc")
+		p.TabTo("#jump")
+		p.Key(kb.Enter)
+		if f := p.Focused(); !strings.HasPrefix(f, "textarea#note") {
+			t.Fatalf("focus after Enter on the link: %q", f)
+		}
+		p.Key("x")
+		if got := Eval[string](p, `document.getElementById("first").value + "|" + document.getElementById("note").value`); got != "abc|x" {
+			t.Errorf("fields read %q, want \"abc|x\" (no newline from the Enter that moved the focus)", got)
 		}
 	})
 
