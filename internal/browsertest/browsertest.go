@@ -13,6 +13,22 @@
 // pass by skipping. axe-core is read from node_modules/axe-core/axe.min.js at
 // the module root (`npm ci` installs it); when it is missing the axe checks
 // are skipped with a message outside CI and fail in CI.
+//
+// A test reads:
+//
+//	b := browsertest.New(t)                  // one Chromium for the test
+//	cand := b.NewPage(t, "candidate")        // a browser context of its own
+//	cand.Navigate(srv.URL + "/?lang=en")
+//	cand.Type(`input[name="account"]`, "cand01")
+//	cand.ClickNavigate(`form[action="/signin"] button`)
+//	cand.MustAxeClean("my exams")            // serious/critical violations fail
+//	cand.SetOffline(true)                    // requests fail, navigator.onLine is false
+//	cand.WaitText(`[role="status"]`, "ffline")
+//	n := browsertest.Eval[int](cand, `document.querySelectorAll("input").length`)
+//
+// Every failing step fails the test with the page's URL and a screenshot;
+// script and console errors fail it when it ends (Page.Allow expects some).
+// In a subtest, use the parent's page through Page.For(t).
 package browsertest
 
 import (
