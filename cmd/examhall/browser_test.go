@@ -509,6 +509,32 @@ func TestBrowserCandidate(t *testing.T) {
 		}
 		cand.MustAxeClean("the exam page with a result")
 	})
+
+	step("error pages", func(t *testing.T) {
+		cand := page.For(t)
+		cand.Allow(`status of 404`)
+		// Another person's attempt and a made-up one look the same: not found,
+		// a page in the candidate's language, never a stack trace.
+		other := mustUser(t, w.m, "cand02", "Bo Other", "other-pass-1")
+		theirs, err := w.m.DB.StartAttempt(context.Background(), w.exam.ID, other.ID, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, id := range []string{theirs.ID, "no-such-attempt"} {
+			cand.Navigate(w.url + "/attempts/" + id)
+			msg := cand.Text(`[role="alert"]`)
+			if !strings.Contains(msg, "not found") || strings.Contains(cand.Text("main"), "goroutine") {
+				t.Errorf("/attempts/%s shows %q", id, cand.Text("main"))
+			}
+			if n := browsertest.Eval[int](cand, editable); n != 0 {
+				t.Errorf("/attempts/%s shows %d answer fields", id, n)
+			}
+		}
+		cand.MustAxeClean("the error page")
+		if a := w.attempt(t, theirs.ID); len(a.Answers) != 0 || a.Status != examhall.AttemptInProgress {
+			t.Errorf("another's attempt changed: %s %s", a.Status, answersString(a.Answers))
+		}
+	})
 }
 
 // appendText types text at the end of the text field matching css, as a
