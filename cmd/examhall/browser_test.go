@@ -754,3 +754,61 @@ func TestBrowserKeyboard(t *testing.T) {
 		t.Errorf("after submitting the focus is on %q, want the confirmation that says so", f)
 	}
 }
+
+// TestBrowserOlderChangeLoses: an answer changed on a device that was
+// offline must not overwrite a later answer another device saved meanwhile
+// ("newer local unsent changes win over older server ones", and so older
+// ones lose). Both ways an old change can come back are tried: the device
+// reconnecting, and a tab that took over a lost tab's queue.
+func TestBrowserOlderChangeLoses(t *testing.T) {
+	t.Skip("known bug in web/static/take.js (reported to the lead): saves carry no time of change, so the server " +
+		"applies an older offline change over a newer saved one; remove this line once saves are ordered by change time")
+	t.Parallel()
+	b := browsertest.New(t)
+	w := mustBrowserWorld(t)
+	a := b.NewPage(t, "device A")
+	w.signIn(a, w.cand.Account, w.pass)
+	a.Navigate(w.url + "/v5/exam/" + w.exam.ID)
+	a.ClickNavigate(fmt.Sprintf(`form[action="/v5/exam/%s/start"] button[type="submit"]`, w.exam.ID))
+	id := attemptIDOf(t, a.Location())
+	a.Type(q("q5")+" textarea", "W")
+	w.waitAttempt(t, id, 5*time.Second, `"W"`, func(x *examhall.Attempt) bool { return x.Answers["q5"].Text == "W" })
+
+	t.Run("device reconnecting", func(t *testing.T) {
+		a := a.For(t)
+		a.SetOffline(true)
+		appendText(a, q("q5")+" textarea", "X") // first, offline
+		a.WaitText(`[role="status"]`, "ffline")
+		bp := b.NewPage(t, "device B")
+		w.signIn(bp, w.cand.Account, w.pass)
+		bp.Navigate(w.url + "/attempts/" + id)
+		appendText(bp, q("q5")+" textarea", "Y") // later, saved
+		w.waitAttempt(t, id, 5*time.Second, `"WY"`, func(x *examhall.Attempt) bool { return x.Answers["q5"].Text == "WY" })
+		a.SetOffline(false)
+		time.Sleep(3 * time.Second)
+		if got := w.attempt(t, id).Answers["q5"].Text; got != "WY" {
+			t.Errorf("after device A reconnects the server holds %q, want the later %q", got, "WY")
+		}
+	})
+
+	t.Run("lost tab taken over", func(t *testing.T) {
+		a := a.For(t)
+		a.Reload()
+		a.SetOffline(true)
+		appendText(a, q("q5")+" textarea", "Z") // first, offline, then the tab is lost
+		a.WaitText(`[role="status"]`, "ffline")
+		before := w.attempt(t, id).Answers["q5"].Text
+		again := a.NewTab(t, "device A, reopened at once").For(t)
+		a.CloseTab()
+		again.Navigate(w.url + "/attempts/" + id) // within 10 s: not taken over yet
+		appendText(again, q("q5")+" textarea", "V") // later, saved
+		w.waitAttempt(t, id, 5*time.Second, "the later answer", func(x *examhall.Attempt) bool { return x.Answers["q5"].Text != before })
+		later := w.attempt(t, id).Answers["q5"].Text
+		time.Sleep(11 * time.Second)
+		again.Reload() // now the lost tab's queue is taken over
+		time.Sleep(2 * time.Second)
+		if got := w.attempt(t, id).Answers["q5"].Text; got != later {
+			t.Errorf("after the reopened tab took over the lost one's queue the server holds %q, want the later %q", got, later)
+		}
+	})
+}
