@@ -800,7 +800,7 @@ func TestBrowserOlderChangeLoses(t *testing.T) {
 		before := w.attempt(t, id).Answers["q5"].Text
 		again := a.NewTab(t, "device A, reopened at once").For(t)
 		a.CloseTab()
-		again.Navigate(w.url + "/attempts/" + id) // within 10 s: not taken over yet
+		again.Navigate(w.url + "/attempts/" + id)   // within 10 s: not taken over yet
 		appendText(again, q("q5")+" textarea", "V") // later, saved
 		w.waitAttempt(t, id, 5*time.Second, "the later answer", func(x *examhall.Attempt) bool { return x.Answers["q5"].Text != before })
 		later := w.attempt(t, id).Answers["q5"].Text
