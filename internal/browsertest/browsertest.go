@@ -132,14 +132,12 @@ func New(tb testing.TB) *Browser {
 	if path == "" {
 		skipOrFail(tb, "no Chromium found (set EXAMHALL_CHROMIUM, or install the Debian package chromium: apt-get install chromium); browser tests skipped")
 	}
-	dir, err := os.MkdirTemp("", "examhall-chromium-")
-	if err != nil {
-		tb.Fatal(err)
-	}
 	stderr := &syncBuffer{}
+	// No UserDataDir option: chromedp then makes a fresh temporary profile
+	// per browser, and when the browser ends kills any child process still
+	// using it and removes it.
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(path),
-		chromedp.UserDataDir(dir),
 		chromedp.CombinedOutput(stderr),
 		// Root in a container has no usable sandbox; the pages are our own.
 		chromedp.NoSandbox,
@@ -163,13 +161,11 @@ func New(tb testing.TB) *Browser {
 	if err := chromedp.Do(ctx); err != nil {
 		cancel()
 		cancelAlloc()
-		os.RemoveAll(dir)
 		tb.Fatalf("starting %s: %v\n%s", path, err, tail(stderr.String(), 2000))
 	}
 	tb.Cleanup(func() {
 		cancel()
-		cancelAlloc() // waits for the process to exit
-		os.RemoveAll(dir)
+		cancelAlloc() // waits for the process to exit and the profile to go
 	})
 	return &Browser{ctx: ctx, exec: path, stderr: stderr}
 }
