@@ -249,7 +249,8 @@ func TestBrowserCandidate(t *testing.T) {
 		cand := page.For(t)
 		cand.ClickNavigate(fmt.Sprintf(`a[href="/v5/exam/%s"]`, w.exam.ID))
 		text := cand.Text("main")
-		for _, want := range []string{w.exam.Name, "60"} { // the name and the duration / pass score
+		// The rules: time allowed, attempts, total and pass score.
+		for _, want := range []string{w.exam.Name, "60 minutes", "0 of 2 used", "Total score\n100", "Pass score\n60"} {
 			if !strings.Contains(text, want) {
 				t.Errorf("exam page lacks %q:\n%s", want, text)
 			}
@@ -490,6 +491,11 @@ func TestBrowserCandidate(t *testing.T) {
 
 	step("published result", func(t *testing.T) {
 		cand := page.For(t)
+		// Submitted, awaiting the short answer's mark: no result yet.
+		cand.Navigate(w.url + "/v5/exam/" + w.exam.ID)
+		if row := cand.Text(`tr.attempt`); !strings.Contains(row, "Result not published yet") || strings.Contains(row, "Passed") {
+			t.Errorf("exam page's attempt before publishing reads %q", row)
+		}
 		ctx := context.Background()
 		if _, err := w.m.DB.MarkAttempt(ctx, attemptID, map[string]float64{"q5": 15}); err != nil {
 			t.Fatal(err)
@@ -504,8 +510,10 @@ func TestBrowserCandidate(t *testing.T) {
 		}
 		cand.Navigate(w.url + "/v5/exam/" + w.exam.ID)
 		row := cand.Text(`tr.attempt[data-published="true"]`)
-		if !strings.Contains(row, "95") {
-			t.Errorf("exam page's published attempt reads %q, want the score 95", row)
+		score := browsertest.Eval[[]string](cand, `[...document.querySelectorAll('tr.attempt[data-published="true"] td')].map(td => td.innerText.trim())`)
+		// #, started, time used, status, score, result, rank
+		if len(score) != 7 || score[4] != "95" || score[5] != "Passed" || score[6] != "1" {
+			t.Errorf("exam page's published attempt reads %q (%q), want score 95, Passed, rank 1", row, score)
 		}
 		cand.MustAxeClean("the exam page with a result")
 	})
