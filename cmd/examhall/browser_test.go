@@ -320,10 +320,7 @@ func TestBrowserCandidate(t *testing.T) {
 		cand.SetOffline(true)
 		cand.Click(q("q1") + ` input[type="radio"][value="0"]`)
 		appendText(cand, q("q5")+` textarea`, " Oxygen too.")
-		status := cand.WaitText(`[role="status"]`, "ffline")
-		if !strings.ContainsAny(status, "123456789") {
-			t.Errorf("offline status %q does not count the waiting changes", status)
-		}
+		cand.WaitText(`[role="status"]`, "Offline — 2 changes waiting") // q1 and q5
 		if !browsertest.Eval[bool](cand, `Object.keys(localStorage).some(k => (localStorage.getItem(k) || "").includes("Oxygen too."))`) {
 			t.Error("the answer typed offline is not kept in localStorage")
 		}
