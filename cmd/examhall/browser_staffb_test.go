@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
+
 	"examhall"
 	"examhall/auth"
 	"examhall/internal/browsertest"
@@ -154,4 +156,50 @@ func TestBrowserStaffMarkReviewResults(t *testing.T) {
 	o.Navigate(w.url + "/rooms/" + otherRoom.ID + "/review")
 	o.WaitText("h1", "Hall B")
 	o.MustAxeClean("another room's review queue")
+}
+
+// TestBrowserStaffRooms: an admin creates a room of the exam (a nameless
+// one is refused first), adds a department's candidates, and copies a join
+// link (the Clipboard API, or the selected field where it is refused, each
+// saying so in the status line). axe on each page.
+func TestBrowserStaffRooms(t *testing.T) {
+	w := mustBrowserWorld(t)
+	ctx := context.Background()
+	m := w.m
+	h, err := auth.HashPassword("staff-pass-1")
+	must(t, err)
+	admin := &examhall.User{Account: "root", Name: "Root", Role: examhall.RoleAdmin, PasswordHash: h}
+	must(t, m.DB.CreateUser(ctx, admin))
+	dept := &examhall.Department{Name: "Sales"}
+	must(t, m.DB.CreateDepartment(ctx, dept))
+	for _, acct := range []string{"s01", "s02", "s03"} {
+		must(t, m.DB.CreateUser(ctx, &examhall.User{Account: acct, Name: "Seller " + acct, Role: examhall.RoleExaminee, DeptID: dept.ID}))
+	}
+
+	b := browsertest.New(t)
+	p := b.NewPage(t, "admin")
+	w.signIn(p, admin.Account, "staff-pass-1")
+	p.Allow(`status of 400`) // the refused form
+	p.Navigate(w.url + "/rooms")
+	p.MustAxeClean("rooms")
+	p.Do(chromedp.SetValue(chromedp.CSS(`#room-exam`), w.exam.ID))
+	p.ClickNavigate(`form[action="/rooms"] button[type="submit"]`)
+	p.WaitText(`#room-name-err`, "")
+	p.MustAxeClean("rooms with an error")
+	p.Type(`#room-name`, "Hall C")
+	p.ClickNavigate(`form[action="/rooms"] button[type="submit"]`)
+	p.WaitText("h1", "Hall C")
+	p.Do(chromedp.SetValue(chromedp.CSS(`#add-dept`), dept.ID))
+	p.ClickNavigate(`#add-dept ~ button`)
+	p.WaitText(`[role="status"]`, "3")
+	if n := browsertest.Eval[int](p, `document.querySelectorAll("table.roster tbody tr").length`); n != 3 {
+		t.Errorf("roster rows %d, want 3", n)
+	}
+	p.MustAxeClean("room")
+	link := browsertest.Eval[string](p, `document.querySelector("#link-0").value`)
+	if !strings.Contains(link, "roomId=") || !strings.Contains(link, "token=") {
+		t.Errorf("join link %q", link)
+	}
+	p.Click(`button[data-copy-target="link-0"]`)
+	p.WaitFor(`document.querySelector("#copy-status").textContent !== ""`)
 }
