@@ -271,7 +271,9 @@ func TestRefusedBeforeUpgrade(t *testing.T) {
 			if err == nil || resp == nil {
 				t.Fatalf("dial succeeded (%v)", err)
 			}
-			var body struct{ Error struct{ Code, Message string } }
+			var body struct {
+				Error struct{ Code, Message string }
+			}
 			b, _ := io.ReadAll(resp.Body)
 			if resp.StatusCode != tt.status || json.Unmarshal(b, &body) != nil || body.Error.Code != tt.code || body.Error.Message == "" {
 				t.Errorf("got %d %s, want %d with code %s", resp.StatusCode, b, tt.status, tt.code)
