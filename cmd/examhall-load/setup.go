@@ -16,6 +16,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -105,7 +106,7 @@ func (m *manage) call(ctx context.Context, step, method, path string, in, out an
 		return &SetupError{Step: step, Method: method, Path: path, Err: err}
 	}
 	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
 	if err != nil {
 		return &SetupError{Step: step, Method: method, Path: path, Status: resp.StatusCode, Err: err}
 	}
@@ -170,24 +171,55 @@ func Setup(ctx context.Context, client *http.Client, base, admin, password strin
 	m := &manage{client: client, base: base, token: token}
 	f := &Fixtures{Prefix: newPrefix(), AdminToken: token}
 
+	// Examinees are created by a few requests at a time: the WebSocket
+	// scenario wants thousands.
 	byID := map[string]int{}
+	f.Examinees = make([]Examinee, n)
+	var (
+		mu       sync.Mutex
+		firstErr error
+		wg       sync.WaitGroup
+		next     = make(chan int)
+	)
+	for range min(n, 16) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				acct := fmt.Sprintf("%s-e%03d", f.Prefix, i+1)
+				var u struct {
+					ID flexID `json:"id"`
+				}
+				err := m.call(ctx, "create examinee "+acct, "POST", "/api/v1/users", map[string]string{
+					"account": acct, "name": fmt.Sprintf("Load examinee %d", i+1), "role": "examinee",
+				}, &u)
+				if err == nil && u.ID == "" {
+					err = &SetupError{Step: "create examinee " + acct, Method: "POST", Path: "/api/v1/users", Status: 200,
+						Err: fmt.Errorf("no id in the answer")}
+				}
+				mu.Lock()
+				if err != nil && firstErr == nil {
+					firstErr = err
+				}
+				byID[string(u.ID)] = i
+				f.Examinees[i] = Examinee{ID: string(u.ID), Account: acct}
+				mu.Unlock()
+			}
+		}()
+	}
 	for i := range n {
-		acct := fmt.Sprintf("%s-e%03d", f.Prefix, i+1)
-		var u struct {
-			ID flexID `json:"id"`
+		mu.Lock()
+		failed := firstErr != nil
+		mu.Unlock()
+		if failed {
+			break
 		}
-		err := m.call(ctx, "create examinee "+acct, "POST", "/api/v1/users", map[string]string{
-			"account": acct, "name": fmt.Sprintf("Load examinee %d", i+1), "role": "examinee",
-		}, &u)
-		if err != nil {
-			return nil, err
-		}
-		if u.ID == "" {
-			return nil, &SetupError{Step: "create examinee " + acct, Method: "POST", Path: "/api/v1/users", Status: 200,
-				Err: fmt.Errorf("no id in the answer")}
-		}
-		byID[string(u.ID)] = i
-		f.Examinees = append(f.Examinees, Examinee{ID: string(u.ID), Account: acct})
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	if firstErr != nil {
+		return nil, firstErr
 	}
 
 	now := time.Now()
@@ -243,9 +275,13 @@ func Setup(ctx context.Context, client *http.Client, base, admin, password strin
 	for i, e := range f.Examinees {
 		members[i] = member{UserID: e.ID, Role: "examinee"}
 	}
-	if err := m.call(ctx, "add roster", "POST", roomPath+"/members",
-		map[string]any{"members": members}, nil); err != nil {
-		return nil, err
+	for len(members) > 0 { // at most 1000 a call
+		chunk := members[:min(len(members), 1000)]
+		members = members[len(chunk):]
+		if err := m.call(ctx, "add roster", "POST", roomPath+"/members",
+			map[string]any{"members": chunk}, nil); err != nil {
+			return nil, err
+		}
 	}
 
 	var links linkList

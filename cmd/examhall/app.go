@@ -144,8 +144,13 @@ func (m *Main) Open(ctx context.Context) error {
 		hubCfg.ListenDSN, hubCfg.Channel = c.DSN(), db.EventChannel
 	}
 	m.Hub = hub.New(hubCfg)
+	signals := m.Signals
+	if signals == nil && c.LoadSignals {
+		m.Log.Warn("--load-signals: WebSocket signals are published as cheat events without cheat records or attempt checks; for load tests only")
+		signals = &signalEcho{rooms: rooms, pub: m.Hub}
+	}
 	m.WS = &ws.Server{
-		Auth: m.Auth, Policy: policy, Events: db, Hub: m.Hub, Signals: m.Signals,
+		Auth: m.Auth, Policy: policy, Events: db, Hub: m.Hub, Signals: signals,
 		OriginPatterns: c.originHosts(), Log: m.Log,
 	}
 	mux.Handle("GET /ws", m.WS.Handler())
