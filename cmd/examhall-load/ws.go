@@ -487,4 +487,3 @@ func WriteWSTable(w io.Writer, r *WSReport) {
 func fileLimitNeeded(cfg WSConfig) uint64 {
 	return uint64(cfg.Candidates+cfg.Invigilators) + 256
 }
-
