@@ -103,7 +103,8 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	url2 := fs.String("url2", "", "ws: a second replica's base URL (same database); pages alternate between the two")
 	debug := fs.String("debug-url", "", "ws: replica 1's --debug-addr URL (http://127.0.0.1:6060), for its heap after a GC")
 	fs.IntVar(&ws.Candidates, "ws-candidates", 10000, "ws: candidate pages")
-	fs.IntVar(&ws.Invigilators, "ws-invigilators", 50, "ws: invigilator pages")
+	fs.IntVar(&ws.Invigilators, "ws-invigilators", 50, "ws: invigilator pages (the admin's session), invigilator i on room i mod -ws-rooms")
+	fs.IntVar(&ws.Rooms, "ws-rooms", 50, "ws: rooms the candidates are spread over")
 	fs.DurationVar(&ws.Duration, "ws-d", 60*time.Second, "ws: measured duration")
 	fs.DurationVar(&ws.Settle, "ws-settle", 10*time.Second, "ws: idle time after every page connected, before memory is read")
 	fs.DurationVar(&ws.Heartbeat, "ws-heartbeat", 10*time.Second, "ws: heartbeat interval of each candidate")
@@ -193,6 +194,8 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 			return nil, fmt.Errorf("-ws-invigilators %d: want 1..1000", ws.Invigilators)
 		case ws.Duration <= 0 || ws.Settle < 0 || ws.Heartbeat <= 0 || ws.Signal <= 0:
 			return nil, fmt.Errorf("-ws-d, -ws-heartbeat and -ws-signal must be positive, -ws-settle not negative")
+		case ws.Rooms < 1 || ws.Rooms > ws.Candidates:
+			return nil, fmt.Errorf("-ws-rooms %d: want 1..-ws-candidates", ws.Rooms)
 		case ws.Dialers < 1:
 			return nil, fmt.Errorf("-ws-dialers %d: want at least 1", ws.Dialers)
 		}
@@ -262,7 +265,7 @@ func run(ctx context.Context, cfg *config, stdout, stderr io.Writer) error {
 		if _, err := RaiseFileLimit(); err != nil {
 			return fmt.Errorf("raising the open-files limit: %w", err)
 		}
-		f, err := Setup(ctx, client, cfg.URL, cfg.Admin, cfg.Password, cfg.WS.Candidates)
+		f, err := SetupRooms(ctx, client, cfg.URL, cfg.Admin, cfg.Password, cfg.WS.Candidates, cfg.WS.Rooms)
 		if err != nil {
 			return err
 		}
@@ -294,7 +297,7 @@ func runWSOnly(ctx context.Context, cfg *config, client *http.Client, rep *Repor
 		return fmt.Errorf("the open-files limit is %d, the pages need %d: raise the hard limit (ulimit -Hn)", limit, need)
 	}
 	progress("setup: %s, %d examinees", cfg.URL, cfg.Examinees)
-	f, err := Setup(ctx, client, cfg.URL, cfg.Admin, cfg.Password, cfg.Examinees)
+	f, err := SetupRooms(ctx, client, cfg.URL, cfg.Admin, cfg.Password, cfg.Examinees, cfg.WS.Rooms)
 	if err != nil {
 		return err
 	}

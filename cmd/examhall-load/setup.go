@@ -26,12 +26,14 @@ type Fixtures struct {
 	AdminToken string     // session token of the admin
 	ExamID     string     // a published exam open from now-1h to now+3h, one question
 	RoomID     string     // a room of that exam
+	Rooms      []string   // every room (SetupRooms), RoomID first
 	Examinees  []Examinee // on the room's roster, with their join tokens
 }
 
 // Examinee is one examinee on the roster.
 type Examinee struct {
 	ID, Account, Token string
+	RoomID             string // the room the token is for
 }
 
 // flexID decodes an id given as a JSON string or number.
@@ -164,6 +166,12 @@ func Login(ctx context.Context, client *http.Client, base, account, password str
 // Setup logs in as the admin and creates n examinees, a published exam, a
 // room of it with the examinees on the roster, and reads their join links.
 func Setup(ctx context.Context, client *http.Client, base, admin, password string, n int) (*Fixtures, error) {
+	return SetupRooms(ctx, client, base, admin, password, n, 1)
+}
+
+// SetupRooms is Setup with the examinees spread over rooms rooms (the
+// first is Fixtures.RoomID).
+func SetupRooms(ctx context.Context, client *http.Client, base, admin, password string, n, rooms int) (*Fixtures, error) {
 	token, err := Login(ctx, client, base, admin, password)
 	if err != nil {
 		return nil, err
@@ -252,41 +260,65 @@ func Setup(ctx context.Context, client *http.Client, base, admin, password strin
 		return nil, err
 	}
 
+	for r := range max(rooms, 1) {
+		if err := f.addRoom(ctx, m, r, max(rooms, 1), byID); err != nil {
+			return nil, err
+		}
+	}
+	for _, e := range f.Examinees {
+		if e.Token == "" {
+			return nil, fmt.Errorf("setup: no join link for examinee %s (%s)", e.Account, e.ID)
+		}
+	}
+	return f, nil
+}
+
+// addRoom creates room r of rooms with every rooms-th examinee (from r) on
+// its roster, and reads their join links.
+func (f *Fixtures) addRoom(ctx context.Context, m *manage, r, rooms int, byID map[string]int) error {
 	var room struct {
 		ID flexID `json:"id"`
 	}
-	err = m.call(ctx, "create room", "POST", "/api/v1/rooms", map[string]any{
-		"name": "Load room " + f.Prefix, "examId": f.ExamID,
+	name := "Load room " + f.Prefix
+	if rooms > 1 {
+		name += fmt.Sprintf(" %d", r+1)
+	}
+	err := m.call(ctx, "create room", "POST", "/api/v1/rooms", map[string]any{
+		"name": name, "examId": f.ExamID,
 	}, &room)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	f.RoomID = string(room.ID)
-	if f.ExamID == "" || f.RoomID == "" {
-		return nil, fmt.Errorf("setup: exam id %q or room id %q is empty", f.ExamID, f.RoomID)
+	roomID := string(room.ID)
+	if f.ExamID == "" || roomID == "" {
+		return fmt.Errorf("setup: exam id %q or room id %q is empty", f.ExamID, roomID)
 	}
-	roomPath := "/api/v1/rooms/" + url.PathEscape(f.RoomID)
+	if r == 0 {
+		f.RoomID = roomID
+	}
+	f.Rooms = append(f.Rooms, roomID)
+	roomPath := "/api/v1/rooms/" + url.PathEscape(roomID)
 
 	type member struct {
 		UserID string `json:"userId"`
 		Role   string `json:"role"`
 	}
-	members := make([]member, len(f.Examinees))
-	for i, e := range f.Examinees {
-		members[i] = member{UserID: e.ID, Role: "examinee"}
+	var members []member
+	for i := r; i < len(f.Examinees); i += rooms {
+		members = append(members, member{UserID: f.Examinees[i].ID, Role: "examinee"})
 	}
 	for len(members) > 0 { // at most 1000 a call
 		chunk := members[:min(len(members), 1000)]
 		members = members[len(chunk):]
 		if err := m.call(ctx, "add roster", "POST", roomPath+"/members",
 			map[string]any{"members": chunk}, nil); err != nil {
-			return nil, err
+			return err
 		}
 	}
 
 	var links linkList
 	if err := m.call(ctx, "read join links", "GET", roomPath+"/links", nil, &links); err != nil {
-		return nil, err
+		return err
 	}
 	for _, l := range links {
 		i, ok := byID[string(l.UserID)]
@@ -295,16 +327,11 @@ func Setup(ctx context.Context, client *http.Client, base, admin, password strin
 		}
 		tok := tokenFromURL(l.URL)
 		if tok == "" {
-			return nil, fmt.Errorf("setup: join link of %s has no token=: %q", l.UserID, l.URL)
+			return fmt.Errorf("setup: join link of %s has no token=: %q", l.UserID, l.URL)
 		}
-		f.Examinees[i].Token = tok
+		f.Examinees[i].Token, f.Examinees[i].RoomID = tok, roomID
 	}
-	for _, e := range f.Examinees {
-		if e.Token == "" {
-			return nil, fmt.Errorf("setup: GET %s/links: no join link for examinee %s (%s)", roomPath, e.Account, e.ID)
-		}
-	}
-	return f, nil
+	return nil
 }
 
 // link is one person's join link.

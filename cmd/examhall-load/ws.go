@@ -34,6 +34,7 @@ type WSConfig struct {
 	URLs         []string // replicas; candidates alternate between them, invigilators too
 	Candidates   int
 	Invigilators int
+	Rooms        int           // candidates are spread over this many rooms; invigilator i watches room i mod Rooms
 	Duration     time.Duration // measured, after every page connected and Settle passed
 	Settle       time.Duration
 	Heartbeat    time.Duration
@@ -46,13 +47,14 @@ type WSConfig struct {
 // WSReport is the scenario's outcome.
 type WSReport struct {
 	Replicas        int     `json:"replicas"`
+	Rooms           int     `json:"rooms"`
 	Candidates      int     `json:"candidates"`
 	Invigilators    int     `json:"invigilators"`
 	Connected       int     `json:"connected"`
 	ConnectErrors   int     `json:"connectErrors"`
 	ConnectSeconds  float64 `json:"connectSeconds"`
 	Seconds         float64 `json:"seconds"`
-	Heartbeats      int64   `json:"heartbeats"`
+	Heartbeats      int64   `json:"heartbeats"` // in the measured window, as Signals and SignalAcks
 	Signals         int64   `json:"signals"`
 	SignalAcks      int64   `json:"signalAcks"`
 	SignalErrors    int64   `json:"signalErrors"`
@@ -73,6 +75,11 @@ type WSReport struct {
 	HeapBefore      int64   `json:"heapBeforeBytes,omitempty"`
 	HeapIdle        int64   `json:"heapIdleBytes,omitempty"`
 	HeapPerConn     float64 `json:"heapPerConnBytes,omitempty"`
+	// HeapClosed is the heap once every page closed again (after
+	// Settle): HeapIdle minus it is what the open connections held,
+	// without the caches their users filled (HeapHeld per connection).
+	HeapClosed      int64   `json:"heapClosedBytes,omitempty"`
+	HeapHeldPerConn float64 `json:"heapHeldPerConnBytes,omitempty"`
 	ConnsOnMeasured int     `json:"connsOnMeasuredReplica,omitempty"`
 	Target          string  `json:"target"`
 	TargetMet       bool    `json:"targetMet"`
@@ -115,8 +122,9 @@ func wsURL(base, roomID string) string {
 	return "ws" + strings.TrimPrefix(base, "http") + "/ws?roomId=" + url.QueryEscape(roomID)
 }
 
-// wsDial connects with token and completes the hello exchange.
-func wsDial(ctx context.Context, client *http.Client, u, token string) (*websocket.Conn, error) {
+// wsDial connects with token and completes the hello exchange, resuming
+// after lastSeq when it is positive.
+func wsDial(ctx context.Context, client *http.Client, u, token string, lastSeq int64) (*websocket.Conn, error) {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	c, _, err := websocket.Dial(ctx, u, &websocket.DialOptions{
@@ -127,7 +135,11 @@ func wsDial(ctx context.Context, client *http.Client, u, token string) (*websock
 		return nil, err
 	}
 	c.SetReadLimit(wsReadLimit)
-	if err := c.Write(ctx, websocket.MessageText, []byte(`{"type":"hello","v":1}`)); err != nil {
+	hello := `{"type":"hello","v":1}`
+	if lastSeq > 0 {
+		hello = `{"type":"resume","v":1,"data":{"lastSeq":` + strconv.FormatInt(lastSeq, 10) + `}}`
+	}
+	if err := c.Write(ctx, websocket.MessageText, []byte(hello)); err != nil {
 		c.CloseNow()
 		return nil, err
 	}
@@ -190,11 +202,13 @@ func summarize(ds []time.Duration) LatencyMs {
 // are the candidates) with the admin's session for the invigilators'
 // pages (an admin is staff of every room).
 func RunWS(ctx context.Context, cfg WSConfig, f *Fixtures, progress func(string, ...any)) (*WSReport, error) {
-	rep := &WSReport{Replicas: len(cfg.URLs), Candidates: cfg.Candidates, Invigilators: cfg.Invigilators}
+	rep := &WSReport{Replicas: len(cfg.URLs), Rooms: len(f.Rooms), Candidates: cfg.Candidates, Invigilators: cfg.Invigilators}
 	client := wsClient()
+	// Candidate i is in room i mod rooms (SetupRooms); within each room
+	// they alternate between the replicas.
 	replicaOf := map[string]int{} // candidate user id → replica
 	for i, e := range f.Examinees[:cfg.Candidates] {
-		replicaOf[e.ID] = i % len(cfg.URLs)
+		replicaOf[e.ID] = (i / len(f.Rooms)) % len(cfg.URLs)
 	}
 	if cfg.PIDs[0] != 0 {
 		rep.RSSBefore, _ = ReadRSS(cfg.PIDs[0])
@@ -244,24 +258,57 @@ func RunWS(ctx context.Context, cfg WSConfig, f *Fixtures, progress func(string,
 	start := time.Now()
 	for i := range cfg.Invigilators {
 		replica := i % len(cfg.URLs)
-		c, err := wsDial(run, client, wsURL(cfg.URLs[replica], f.RoomID), f.AdminToken)
+		u := wsURL(cfg.URLs[replica], f.Rooms[i%len(f.Rooms)])
+		c, err := wsDial(run, client, u, f.AdminToken, 0)
 		if !connected(c, err) {
 			continue
 		}
-		wg.Add(1)
+		var cur atomic.Pointer[websocket.Conn]
+		cur.Store(c)
+		wg.Add(2)
+		go func() { // heartbeats, as every page sends
+			defer wg.Done()
+			t := time.NewTicker(cfg.Heartbeat)
+			defer t.Stop()
+			for {
+				select {
+				case <-run.Done():
+					return
+				case <-t.C:
+					wctx, cancel := context.WithTimeout(run, 10*time.Second)
+					cur.Load().Write(wctx, websocket.MessageText, []byte(`{"type":"heartbeat","v":1}`))
+					cancel()
+				}
+			}
+		}()
 		go func() {
 			defer wg.Done()
+			var last int64
 			for {
 				_, b, err := c.Read(run)
 				if err != nil {
-					if run.Err() == nil {
-						atomic.AddInt64(&rep.Closed, 1)
+					if run.Err() != nil {
+						return
 					}
-					return
+					// Dropped (fell behind): resume like a page does.
+					atomic.AddInt64(&rep.Closed, 1)
+					for run.Err() == nil {
+						if c, err = wsDial(run, client, u, f.AdminToken, last); err == nil {
+							connected(c, nil)
+							cur.Store(c)
+							break
+						}
+						time.Sleep(100 * time.Millisecond)
+					}
+					continue
 				}
 				now := time.Now()
 				var m wsMessage
-				if json.Unmarshal(b, &m) != nil || m.Type != "cheat" || !measuring.Load() {
+				if json.Unmarshal(b, &m) != nil {
+					continue
+				}
+				last = max(last, m.Seq)
+				if m.Type != "cheat" || !measuring.Load() {
 					continue
 				}
 				var d struct {
@@ -289,7 +336,7 @@ func RunWS(ctx context.Context, cfg WSConfig, f *Fixtures, progress func(string,
 		dialing.Add(1)
 		go func() {
 			defer dialing.Done()
-			c, err := wsDial(run, client, wsURL(cfg.URLs[replicaOf[e.ID]], f.RoomID), e.Token)
+			c, err := wsDial(run, client, wsURL(cfg.URLs[replicaOf[e.ID]], e.RoomID), e.Token, 0)
 			<-sem
 			if !connected(c, err) {
 				return
@@ -311,7 +358,9 @@ func RunWS(ctx context.Context, cfg WSConfig, f *Fixtures, progress func(string,
 					}
 					switch m.Type {
 					case "ack":
-						atomic.AddInt64(&rep.SignalAcks, 1)
+						if measuring.Load() {
+							atomic.AddInt64(&rep.SignalAcks, 1)
+						}
 					case "error":
 						atomic.AddInt64(&rep.SignalErrors, 1)
 						signalErr.CompareAndSwap(nil, string(m.Data))
@@ -333,14 +382,18 @@ func RunWS(ctx context.Context, cfg WSConfig, f *Fixtures, progress func(string,
 					case <-hb.C:
 						hb.Reset(cfg.Heartbeat)
 						msg = `{"type":"heartbeat","v":1}`
-						atomic.AddInt64(&rep.Heartbeats, 1)
+						if measuring.Load() {
+							atomic.AddInt64(&rep.Heartbeats, 1)
+						}
 					case <-sig.C:
 						// Every Signal on average, ±25 %.
 						sig.Reset(cfg.Signal*3/4 + rand.N(cfg.Signal/2))
 						n++
 						msg = `{"type":"signal","v":1,"id":"` + strconv.Itoa(n) + `","data":{"attemptId":"load","type":"switch","seconds":1.5,"at":"` +
 							time.Now().Format(time.RFC3339Nano) + `"}}`
-						atomic.AddInt64(&rep.Signals, 1)
+						if measuring.Load() {
+							atomic.AddInt64(&rep.Signals, 1)
+						}
 					}
 					wctx, cancel := context.WithTimeout(run, 10*time.Second)
 					err := c.Write(wctx, websocket.MessageText, []byte(msg))
@@ -368,8 +421,8 @@ func RunWS(ctx context.Context, cfg WSConfig, f *Fixtures, progress func(string,
 	}
 	// Connections on the measured replica: candidates and invigilators on
 	// replica 0.
-	for i := range cfg.Candidates {
-		if i%len(cfg.URLs) == 0 {
+	for _, e := range f.Examinees[:cfg.Candidates] {
+		if replicaOf[e.ID] == 0 {
 			rep.ConnsOnMeasured++
 		}
 	}
@@ -399,6 +452,16 @@ func RunWS(ctx context.Context, cfg WSConfig, f *Fixtures, progress func(string,
 	stop()
 	closeAll()
 	wg.Wait()
+	if cfg.DebugURLs[0] != "" && rep.HeapIdle > 0 {
+		select {
+		case <-time.After(cfg.Settle):
+		case <-ctx.Done():
+		}
+		if h, err := ReadHeap(ctx, client, cfg.DebugURLs[0]); err == nil {
+			rep.HeapClosed = h
+			rep.HeapHeldPerConn = float64(rep.HeapIdle-h) / float64(rep.ConnsOnMeasured)
+		}
+	}
 
 	if v, ok := signalErr.Load().(string); ok {
 		rep.SignalErrorText = v
@@ -413,7 +476,9 @@ func RunWS(ctx context.Context, cfg WSConfig, f *Fixtures, progress func(string,
 		rep.Target = fmt.Sprintf("p99<%v same replica, <%v across, <%d KB per idle connection, 0 errors", wsP99One, wsP99Two, wsBytesIdle>>10)
 		met = met && rep.CrossEvents > 0 && rep.CrossLatency.P99 < ms(wsP99Two)
 	}
-	if rep.HeapPerConn > 0 {
+	if rep.HeapHeldPerConn > 0 {
+		met = met && rep.HeapHeldPerConn < wsBytesIdle
+	} else if rep.HeapPerConn > 0 {
 		met = met && rep.HeapPerConn < wsBytesIdle
 	} else if rep.RSSPerConn > 0 {
 		met = met && rep.RSSPerConn < wsBytesIdle
@@ -457,9 +522,9 @@ func parseHeapInuse(r io.Reader) (int64, error) {
 
 // WriteWSTable prints the scenario's report.
 func WriteWSTable(w io.Writer, r *WSReport) {
-	fmt.Fprintf(w, "\nWebSocket: %d replica(s), %d candidates + %d invigilators: %d connected (%d errors) in %.1fs\n",
-		r.Replicas, r.Candidates, r.Invigilators, r.Connected, r.ConnectErrors, r.ConnectSeconds)
-	fmt.Fprintf(w, "  %.0fs measured: %d heartbeats, %d signals (%d acks, %d errors), %d pages closed by the server\n",
+	fmt.Fprintf(w, "\nWebSocket: %d replica(s), %d candidates in %d rooms + %d invigilators: %d connected (%d errors) in %.1fs\n",
+		r.Replicas, r.Candidates, r.Rooms, r.Invigilators, r.Connected, r.ConnectErrors, r.ConnectSeconds)
+	fmt.Fprintf(w, "  %.0fs measured: %d heartbeats, %d signals (%d acks, %d errors), %d pages closed by the server (invigilators resume)\n",
 		r.Seconds, r.Heartbeats, r.Signals, r.SignalAcks, r.SignalErrors, r.Closed)
 	if r.SignalErrorText != "" {
 		fmt.Fprintf(w, "  first signal error: %s\n", r.SignalErrorText)
@@ -478,6 +543,10 @@ func WriteWSTable(w io.Writer, r *WSReport) {
 	if r.HeapIdle > 0 {
 		fmt.Fprintf(w, "  replica 1 heap in use after GC %.1f → %.1f MiB: %.1f KB per connection\n",
 			float64(r.HeapBefore)/(1<<20), float64(r.HeapIdle)/(1<<20), r.HeapPerConn/1024)
+	}
+	if r.HeapClosed > 0 {
+		fmt.Fprintf(w, "  replica 1 heap after the pages closed %.1f MiB: the open connections held %.1f KB each\n",
+			float64(r.HeapClosed)/(1<<20), r.HeapHeldPerConn/1024)
 	}
 	fmt.Fprintf(w, "  target %s: met %v\n", r.Target, r.TargetMet)
 }
