@@ -69,12 +69,12 @@ type WSReport struct {
 	CrossLatency LatencyMs `json:"crossReplicaLatencyMs"`
 	// Memory of the first replica: before the pages connected and once
 	// they were all connected and idle.
-	RSSBefore       int64   `json:"rssBeforeBytes,omitempty"`
-	RSSIdle         int64   `json:"rssIdleBytes,omitempty"`
-	RSSPerConn      float64 `json:"rssPerConnBytes,omitempty"`
-	HeapBefore      int64   `json:"heapBeforeBytes,omitempty"`
-	HeapIdle        int64   `json:"heapIdleBytes,omitempty"`
-	HeapPerConn     float64 `json:"heapPerConnBytes,omitempty"`
+	RSSBefore   int64   `json:"rssBeforeBytes,omitempty"`
+	RSSIdle     int64   `json:"rssIdleBytes,omitempty"`
+	RSSPerConn  float64 `json:"rssPerConnBytes,omitempty"`
+	HeapBefore  int64   `json:"heapBeforeBytes,omitempty"`
+	HeapIdle    int64   `json:"heapIdleBytes,omitempty"`
+	HeapPerConn float64 `json:"heapPerConnBytes,omitempty"`
 	// HeapClosed is the heap once every page closed again (after
 	// Settle): HeapIdle minus it is what the open connections held,
 	// without the caches their users filled (HeapHeld per connection).
