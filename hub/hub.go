@@ -185,17 +185,23 @@ func (h *Hub) Close() error {
 // and the append and the delivery together are serialized, so in-process
 // subscribers receive events in Seq order; an event already stored by
 // AppendEvent is delivered as it is. With a ListenDSN, delivery (to this
-// replica too) happens through the store's NOTIFY, so Publish only stores.
+// replica too) happens through the store's NOTIFY, so Publish only stores,
+// and concurrent calls are not serialized.
 func (h *Hub) Publish(ctx context.Context, e *examhall.Event) error {
+	if h.cfg.ListenDSN != "" {
+		// The store announces the events in Seq order; concurrent
+		// appends are written together (group commit).
+		if e.Seq == 0 {
+			return h.cfg.Events.AppendEvent(ctx, e)
+		}
+		return nil
+	}
 	h.pubMu.Lock()
 	defer h.pubMu.Unlock()
 	if e.Seq == 0 {
 		if err := h.cfg.Events.AppendEvent(ctx, e); err != nil {
 			return err
 		}
-	}
-	if h.cfg.ListenDSN != "" {
-		return nil
 	}
 	h.deliver(e)
 	return nil

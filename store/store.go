@@ -51,6 +51,7 @@ type DB struct {
 	engine engineState
 
 	cheatQ group[*cheatReq] // CreateCheatRecords' group commit (cheat.go)
+	eventQ group[*eventReq] // AppendEvent's group commit (event.go)
 
 	// EventChannel is the NOTIFY channel AppendEvent announces events on
 	// (PostgreSQL only; DefaultEventChannel). Tests sharing one database
@@ -63,7 +64,7 @@ type DB struct {
 // created). It does not migrate; call Migrate.
 func Open(ctx context.Context, dsn string) (*DB, error) {
 	db := &DB{Now: time.Now, EventChannel: DefaultEventChannel}
-	db.engine.closeQ.max, db.cheatQ.max = maxCloseBatch, maxCheatCalls
+	db.engine.closeQ.max, db.cheatQ.max, db.eventQ.max = maxCloseBatch, maxCheatCalls, maxEventCalls
 	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
 		pool, err := sql.Open("pgx", dsn)
 		if err != nil {
