@@ -237,7 +237,7 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	c.SetReadLimit(l.MaxMessageBytes)
 	conn := &conn{
 		srv: s, c: c, scope: scope, caller: caller, l: l,
-		hello: make(chan int64, 1), out: make(chan *message, 16), done: make(chan struct{}), closed: make(chan struct{}),
+		hello: make(chan int64, 1), out: make(chan *message, 4), done: make(chan struct{}), closed: make(chan struct{}),
 		bucket: newBucket(l.Rate, l.Burst, time.Now()),
 	}
 	// The connection runs on its own goroutines: returning lets net/http
