@@ -19,6 +19,12 @@
 //	              [-scenarios roomInfo,userInfo,...|ceiling] [-admin admin]
 //	              [-password P] [-examinees 30] [-preload N] [-pid PID] [-json]
 //
+//	examhall-load -scenarios ws [-url2 URL] [-ws-candidates 10000] [-ws-invigilators 50]
+//	              [-ws-rooms 50] [-ws-d 60s] [-pid PID] [-debug-url URL]
+//
+// -scenarios ws runs the live room's WebSocket scenario (ws.go): candidate
+// and invigilator pages on one or two replicas, signal-to-invigilator
+// latency and memory per idle connection; it raises the open-files limit.
 // -scenarios ceiling measures only the ceiling and needs no server. The
 // password may come from EXAMHALL_LOAD_PASSWORD instead of -password.
 // Only loopback targets are accepted: the host must be localhost or a
