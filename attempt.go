@@ -153,8 +153,10 @@ type AttemptService interface {
 	// it is no longer in progress or its deadline has passed.
 	SaveAnswers(ctx context.Context, attemptID string, answers []Answer, now time.Time) (*Attempt, error)
 	// SubmitAttempt grades and closes an in-progress attempt (at most at its
-	// deadline); ECONFLICT when it is not in progress.
-	SubmitAttempt(ctx context.Context, attemptID string, now time.Time) (*Attempt, error)
+	// deadline); ECONFLICT when it is not in progress. reason goes into the
+	// attempt.submitted webhook event: "" means SubmitInvigilator when ctx
+	// carries a staff caller (whose submit is audited), else SubmitCandidate.
+	SubmitAttempt(ctx context.Context, attemptID string, reason SubmitReason, now time.Time) (*Attempt, error)
 	// SubmitOwnAttempt is SubmitAttempt by the candidate userID, checked in
 	// the same write: EFORBIDDEN when the attempt is another's or, with
 	// examID set, of another exam.

@@ -242,7 +242,7 @@ func BenchmarkSubmitParallel(b *testing.B) {
 			q := &db.engine.closeQ
 			batches, items := q.batches.Load(), q.items.Load()
 			engineRunCallers(b, func(i int64) error {
-				_, err := db.SubmitAttempt(ctx, ids[i], now)
+				_, err := db.SubmitAttempt(ctx, ids[i], "", now)
 				return err
 			})
 			b.ReportMetric(float64(q.items.Load()-items)/float64(max(q.batches.Load()-batches, 1)), "batch")
@@ -253,7 +253,7 @@ func BenchmarkSubmitParallel(b *testing.B) {
 			ids := engineInProgress(b, db, waves*candidates, now)
 			engineCheckpoint(b, db)
 			burst.Run(b, waves, candidates, nil, func(i int) error {
-				_, err := db.SubmitAttempt(ctx, ids[i], now)
+				_, err := db.SubmitAttempt(ctx, ids[i], "", now)
 				return err
 			})
 		})
