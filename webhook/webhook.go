@@ -63,6 +63,9 @@ type Sender struct {
 	Timeout time.Duration    // per request; DefaultTimeout when 0
 	Poll    time.Duration    // wait when nothing is due; DefaultPoll when 0
 	Workers int              // requests in flight; DefaultWorkers when 0
+	// Backoff returns the wait after a delivery's attempt-th failed
+	// attempt; the package's Backoff when nil (tests shorten it).
+	Backoff func(attempt int) time.Duration
 
 	once            sync.Once
 	public, private *http.Client
@@ -217,7 +220,11 @@ func (s *Sender) deliver(ctx context.Context, d *examhall.Delivery) examhall.Del
 		res.OK = true
 		return res
 	}
-	res.Retry = start.Add(Backoff(d.Attempts))
+	backoff := s.Backoff
+	if backoff == nil {
+		backoff = Backoff
+	}
+	res.Retry = start.Add(backoff(d.Attempts))
 	s.log().Debug("webhook delivery failed", "delivery", d.ID, "event", d.EventID, "attempt", d.Attempts,
 		"code", code, "err", res.Try.Error)
 	return res

@@ -105,7 +105,7 @@ func (s *Server) exportAudit(w http.ResponseWriter, r *http.Request) error {
 	}
 	rows := make([][]string, len(es))
 	for i, e := range es {
-		rows[i] = []string{strconv.FormatInt(e.ID, 10), s.local(e.Time).Format(time.RFC3339Nano), e.ActorID, e.ActorAccount,
+		rows[i] = []string{strconv.FormatInt(e.ID, 10), s.local(e.Time).Format("2006-01-02T15:04:05.000Z07:00"), e.ActorID, e.ActorAccount,
 			string(e.ActorRole), e.ClientAddr, e.ObjectType, e.ObjectID, e.Action, string(e.Before), string(e.After)}
 	}
 	w.Header().Set("Content-Type", format.ContentType())
