@@ -133,7 +133,7 @@ func TestFailures(t *testing.T) {
 		delivery(1, ts.URL+"/fail", true),
 		delivery(2, ts.URL+"/moved", true),
 		delivery(3, ts.URL+"/slow", true),
-		delivery(4, ts.URL+"/ok", false),                    // loopback, not allowed
+		delivery(4, ts.URL+"/ok", false),                   // loopback, not allowed
 		delivery(5, "http://localhost:"+port+"/ok", false), // a name resolving to loopback
 		delivery(6, "http://127.0.0.1:1/nothing", true),    // refused connection
 	)
