@@ -653,8 +653,16 @@ func (db *DB) writeBatch(ctx context.Context, batch []*closeReq) (err error) {
 		staff = staff || (r.ctx != nil && examhall.CallerFromContext(r.ctx).Staff())
 	}
 	if db.dialect == Postgres && !staff {
-		// The common case, candidates handing in: one statement.
-		return mapError(db.closePostgres(ctx, db.w, false, batch))
+		// The common case, candidates handing in: one statement, which may
+		// have written outbox rows (qCloseEvents).
+		err := db.closePostgres(ctx, db.w, false, batch)
+		for _, r := range batch {
+			if r.closed {
+				db.wakeOutbox()
+				break
+			}
+		}
+		return mapError(err)
 	}
 	if db.dialect == SQLite {
 		if err := db.prepareHot(ctx); err != nil {

@@ -257,6 +257,23 @@ func BenchmarkSubmitParallel(b *testing.B) {
 				return err
 			})
 		})
+		// The burst with an endpoint subscribed to every event: each submit
+		// also writes attempt.submitted and attempt.graded to the outbox,
+		// in its batch's transaction (no sender runs).
+		b.Run("burst-hooked", func(b *testing.B) {
+			if err := db.CreateWebhook(ctx, &examhall.Webhook{URL: "https://hooks.example.com/bench",
+				Secret: "0123456789abcdef", Enabled: true}); err != nil {
+				b.Fatal(err)
+			}
+			const candidates = 200
+			waves := max(1, b.N/candidates)
+			ids := engineInProgress(b, db, waves*candidates, now)
+			engineCheckpoint(b, db)
+			burst.Run(b, waves, candidates, nil, func(i int) error {
+				_, err := db.SubmitAttempt(ctx, ids[i], "", now)
+				return err
+			})
+		})
 	})
 }
 

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -69,11 +70,29 @@ func (db *DB) enqueueAll(ctx context.Context, tx *sql.Tx, events []hookEvent) er
 		}
 	}
 	rows := len(args) / cols
+	if rows > 0 {
+		db.wakeTx.Store(tx, struct{}{})
+	}
 	return paramChunks(rows, cols, func(lo, hi int) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO webhook_deliveries (event_id, webhook_id, type, okey, data,
 			created_at, next_at, expires_at) VALUES `+db.valuesList(hi-lo, cols), args[lo*cols:hi*cols]...)
 		return err
 	})
+}
+
+// OutboxWake returns a channel that receives when a transaction of this
+// process that wrote outbox rows has committed, so that a sender in the
+// same process need not wait for its next poll. (Other processes' senders
+// find the rows when they poll.)
+func (db *DB) OutboxWake() <-chan struct{} { return db.wake }
+
+// wakeOutbox signals OutboxWake without blocking: one pending signal is
+// enough, as the sender claims everything due when it wakes.
+func (db *DB) wakeOutbox() {
+	select {
+	case db.wake <- struct{}{}:
+	default:
+	}
 }
 
 // subscribers returns the enabled endpoints.
@@ -421,6 +440,35 @@ func (db *DB) ClaimDeliveries(ctx context.Context, now time.Time, lease time.Dur
 	return out, err
 }
 
+// typedValues is valuesList with each column cast to its type, for VALUES
+// lists used as a table (PostgreSQL would take untyped parameters as text).
+func (db *DB) typedValues(rows int, types ...string) string {
+	var b strings.Builder
+	n := 1
+	for r := range rows {
+		if r > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteByte('(')
+		for c, t := range types {
+			if c > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString("CAST(")
+			if db.dialect == SQLite {
+				b.WriteByte('?')
+			} else {
+				b.WriteByte('$')
+				b.WriteString(strconv.Itoa(n))
+			}
+			b.WriteString(" AS " + t + ")")
+			n++
+		}
+		b.WriteByte(')')
+	}
+	return b.String()
+}
+
 // FinishDeliveries records the attempts' outcomes in one transaction: a
 // try each, and the delivery delivered, due again at r.Retry, or failed.
 func (db *DB) FinishDeliveries(ctx context.Context, results []examhall.DeliveryResult) (err error) {
@@ -441,6 +489,10 @@ func (db *DB) FinishDeliveries(ctx context.Context, results []examhall.DeliveryR
 		}); err != nil {
 			return err
 		}
+		// One statement for all: a sender finishes a round of up to a
+		// hundred or so deliveries at once.
+		const ucols = 6
+		uargs := make([]any, 0, len(results)*ucols)
 		for _, r := range results {
 			status, next := examhall.DeliveryDelivered, int64(0)
 			switch {
@@ -450,14 +502,17 @@ func (db *DB) FinishDeliveries(ctx context.Context, results []examhall.DeliveryR
 			default:
 				status = examhall.DeliveryFailed
 			}
-			// A retry past the window fails it instead.
-			if _, err := tx.ExecContext(ctx, `UPDATE webhook_deliveries SET
-				status = CASE WHEN $2 = 'pending' AND $3 > expires_at THEN 'failed' ELSE $2 END,
-				next_at = $3, lease_until = 0, last_at = $4, last_code = $5, last_error = $6 WHERE id = $1`,
-				r.ID, string(status), next, ms(r.Try.At), r.Try.Code, r.Try.Error); err != nil {
-				return err
-			}
+			uargs = append(uargs, r.ID, string(status), next, ms(r.Try.At), r.Try.Code, r.Try.Error)
 		}
-		return nil
+		return paramChunks(len(results), ucols, func(lo, hi int) error {
+			// A retry past the window fails it instead.
+			_, err := tx.ExecContext(ctx, `UPDATE webhook_deliveries AS d SET
+				status = CASE WHEN v.st = 'pending' AND v.nx > d.expires_at THEN 'failed' ELSE v.st END,
+				next_at = v.nx, lease_until = 0, last_at = v.at, last_code = v.code, last_error = v.err
+				FROM (SELECT column1 AS id, column2 AS st, column3 AS nx, column4 AS at, column5 AS code, column6 AS err
+					FROM (VALUES `+db.typedValues(hi-lo, "BIGINT", "TEXT", "BIGINT", "BIGINT", "INTEGER", "TEXT")+`) t) v
+				WHERE d.id = v.id`, uargs[lo*ucols:hi*ucols]...)
+			return err
+		})
 	})
 }

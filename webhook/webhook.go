@@ -63,6 +63,9 @@ type Sender struct {
 	Timeout time.Duration    // per request; DefaultTimeout when 0
 	Poll    time.Duration    // wait when nothing is due; DefaultPoll when 0
 	Workers int              // requests in flight; DefaultWorkers when 0
+	// Wake, when set, ends a wait for the next poll early: the store
+	// signals it when this process commits new outbox rows.
+	Wake <-chan struct{}
 	// Backoff returns the wait after a delivery's attempt-th failed
 	// attempt; the package's Backoff when nil (tests shorten it).
 	Backoff func(attempt int) time.Duration
@@ -170,10 +173,13 @@ func (s *Sender) Run(ctx context.Context) {
 		if n > 0 && err == nil {
 			continue
 		}
+		t := time.NewTimer(poll)
 		select {
 		case <-ctx.Done():
-		case <-time.After(poll):
+		case <-t.C:
+		case <-s.Wake:
 		}
+		t.Stop()
 	}
 }
 

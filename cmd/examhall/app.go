@@ -142,7 +142,7 @@ func (m *Main) Open(ctx context.Context) error {
 		h = httpapi.NewMetrics(m.registry).Wrap(h)
 	}
 	m.Handler = httpapi.Log(m.Log, httpapi.CORS(c.Origins(), httpapi.ClientAddr(h)))
-	m.Sender = &webhook.Sender{Outbox: db, Log: m.Log}
+	m.Sender = &webhook.Sender{Outbox: db, Wake: db.OutboxWake(), Log: m.Log}
 	return nil
 }
 

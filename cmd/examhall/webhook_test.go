@@ -181,6 +181,11 @@ func TestWebhooks(t *testing.T) {
 			t.Errorf("attempt events arrived as %v", order)
 		}
 
+		// The sender records a round's outcomes after its requests.
+		waitFor(t, "the outcomes recorded", 10*time.Second, func() bool {
+			_, n, err := admin.Deliveries(ctx, hook.ID, examhall.DeliveryDelivered, client.Page{})
+			return err == nil && n == 4
+		})
 		ds, total, err := admin.Deliveries(ctx, hook.ID, "", client.Page{})
 		if err != nil {
 			t.Fatal(err)
