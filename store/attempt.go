@@ -650,7 +650,7 @@ func (db *DB) writeBatch(ctx context.Context, batch []*closeReq) (err error) {
 	}()
 	staff := false
 	for _, r := range batch {
-		staff = staff || (r.ctx != nil && examhall.CallerFromContext(r.ctx).Staff())
+		staff = staff || staffSubmit(r)
 	}
 	if db.dialect == Postgres && !staff {
 		// The common case, candidates handing in: one statement, which may
@@ -689,7 +689,7 @@ func (db *DB) writeBatch(ctx context.Context, batch []*closeReq) (err error) {
 			}
 		}
 		for _, r := range batch {
-			if r.closed && staff && examhall.CallerFromContext(r.ctx).Staff() {
+			if r.closed && staffSubmit(r) {
 				a := &r.row.a
 				if err := db.audit(context.WithoutCancel(r.ctx), tx, "attempt", r.id, "submit",
 					map[string]any{"status": examhall.AttemptInProgress},
@@ -700,6 +700,12 @@ func (db *DB) writeBatch(ctx context.Context, batch []*closeReq) (err error) {
 		}
 		return nil
 	})
+}
+
+// staffSubmit reports a submit to audit: staff closing an attempt, not
+// a staff member handing in their own (reason candidate).
+func staffSubmit(r *closeReq) bool {
+	return r.ctx != nil && r.reason != examhall.SubmitCandidate && examhall.CallerFromContext(r.ctx).Staff()
 }
 
 // closeEvents returns the outbox events of the batch's closed attempts:
