@@ -75,15 +75,19 @@ const (
 	qInsertAttempt = `INSERT INTO attempts (id, exam_id, user_id, seq, status, begin_time, deadline, seed,
 			marks, score, needs_marking)
 		VALUES ($1, $2, $3, $4, 'in_progress', $5, $6, $7, $8, $9, $10)`
+	// qSaveRead reads what a save needs: the attempt, its exam, and the
+	// last save numbers of its devices.
+	qSaveRead = `SELECT ` + attemptColumns + `, ` + examColumns + `, a.save_seqs
+		FROM attempts a JOIN exams e ON e.id = a.exam_id WHERE a.id = $1`
 	// qSaveAnswers writes a save, unless the attempt was saved ($6 is the
 	// saved_at read) or closed since.
-	qSaveAnswers = `UPDATE attempts SET answers = $2, saved_at = $3, marks = $4, score = $5
+	qSaveAnswers = `UPDATE attempts SET answers = $2, saved_at = $3, marks = $4, score = $5, save_seqs = $7
 		WHERE id = $1 AND saved_at = $6 AND end_time = 0`
 )
 
 // hotQueries lists the statements prepareHot prepares.
 func (db *DB) hotQueries() []string {
-	return []string{qAttemptWithExam, qAttemptSlots, qInsertAttempt, qSaveAnswers, qAddStats, qCloseSQLite}
+	return []string{qAttemptWithExam, qSaveRead, qAttemptSlots, qInsertAttempt, qSaveAnswers, qAddStats, qCloseSQLite}
 }
 
 // lockAttempt reads an attempt and its exam for a write; on PostgreSQL it
@@ -292,25 +296,37 @@ func (db *DB) FindAttempts(ctx context.Context, f examhall.AttemptFilter) ([]*ex
 // PostgreSQL that is two round trips instead of a transaction's four and no
 // row lock held between them; on SQLite the writer only writes.
 func (db *DB) SaveAnswers(ctx context.Context, attemptID string, answers []examhall.Answer, now time.Time) (*examhall.Attempt, error) {
+	a, _, err := db.SaveAnswersFrom(ctx, attemptID, "", 0, answers, now)
+	return a, err
+}
+
+// SaveAnswersFrom is SaveAnswers for save number seq of a device: a save
+// whose number is not above the device's last applied one changes nothing
+// and returns applied false (a retry, or one overtaken by a later save).
+// An empty device is not numbered.
+func (db *DB) SaveAnswersFrom(ctx context.Context, attemptID, device string, seq int64, answers []examhall.Answer, now time.Time) (*examhall.Attempt, bool, error) {
 	for _, ans := range answers {
 		if err := checkAnswer(ans); err != nil {
-			return nil, err
+			return nil, false, err
 		}
 	}
+	if len(device) > examhall.MaxIDLen {
+		return nil, false, examhall.Errorf(examhall.EINVALID, "device is longer than %d bytes", examhall.MaxIDLen)
+	}
 	if err := db.prepareHot(ctx); err != nil {
-		return nil, fmt.Errorf("save answers: %w", err)
+		return nil, false, fmt.Errorf("save answers: %w", err)
 	}
 	now = msTime(now)
 	for range maxSaveTries {
-		a, saved, err := db.trySave(ctx, attemptID, answers, now)
+		a, saved, applied, err := db.trySave(ctx, attemptID, device, seq, answers, now)
 		if err != nil {
-			return nil, fmt.Errorf("save answers: %w", err)
+			return nil, false, fmt.Errorf("save answers: %w", err)
 		}
 		if saved {
-			return a, nil
+			return a, applied, nil
 		}
 	}
-	return nil, fmt.Errorf("save answers: %w", examhall.Errorf(examhall.ECONFLICT,
+	return nil, false, fmt.Errorf("save answers: %w", examhall.Errorf(examhall.ECONFLICT,
 		"the attempt is being saved by another request; try again"))
 }
 
@@ -318,44 +334,73 @@ func (db *DB) SaveAnswers(ctx context.Context, attemptID string, answers []examh
 // changing (the candidate's own clients, racing).
 const maxSaveTries = 8
 
-// trySave is one read and conditional write of SaveAnswers; saved is false
-// when the attempt changed in between.
-func (db *DB) trySave(ctx context.Context, attemptID string, answers []examhall.Answer, now time.Time) (a *examhall.Attempt, saved bool, err error) {
+// maxSaveDevices bounds the devices whose save numbers an attempt keeps;
+// beyond it the one with the lowest number is forgotten.
+const maxSaveDevices = 16
+
+// trySave is one read and conditional write of SaveAnswersFrom; saved is
+// false when the attempt changed in between, applied false when the save
+// was a repeat (nothing written).
+func (db *DB) trySave(ctx context.Context, attemptID, device string, seq int64, answers []examhall.Answer, now time.Time) (a *examhall.Attempt, saved, applied bool, err error) {
 	var ar attemptRow
 	var er examRow
-	err = db.hotReadRow(ctx, qAttemptWithExam, attemptID).Scan(append(ar.dest(), er.dest()...)...)
+	var seqsJSON string
+	err = db.hotReadRow(ctx, qSaveRead, attemptID).Scan(append(append(ar.dest(), er.dest()...), &seqsJSON)...)
 	if err != nil {
-		return nil, false, notFound(err, "attempt %q not found", attemptID)
+		return nil, false, false, notFound(err, "attempt %q not found", attemptID)
 	}
 	if a, err = ar.attempt(); err != nil {
-		return nil, false, err
+		return nil, false, false, err
 	}
 	switch {
 	case a.Status != examhall.AttemptInProgress:
-		return nil, false, examhall.Errorf(examhall.ECONFLICT, "the attempt is no longer in progress")
+		return nil, false, false, examhall.Errorf(examhall.ECONFLICT, "the attempt is no longer in progress")
 	case !now.Before(a.Deadline):
-		return nil, false, examhall.Errorf(examhall.ECONFLICT, "the attempt's time is up")
+		return nil, false, false, examhall.Errorf(examhall.ECONFLICT, "the attempt's time is up")
+	}
+	seqs := map[string]int64{}
+	if err := json.Unmarshal([]byte(seqsJSON), &seqs); err != nil {
+		return nil, false, false, fmt.Errorf("save numbers of attempt %s: %w", a.ID, err)
+	}
+	if device != "" {
+		if seq <= seqs[device] {
+			return a, true, false, nil
+		}
+		seqs[device] = seq
+		for len(seqs) > maxSaveDevices {
+			oldest := device
+			for d, n := range seqs {
+				if n < seqs[oldest] {
+					oldest = d
+				}
+			}
+			delete(seqs, oldest)
+		}
 	}
 	p, err := db.attemptPaper(ctx, db.r, a.ExamID)
 	if err != nil {
-		return nil, false, err
+		return nil, false, false, err
 	}
 	if a.Answers == nil {
 		a.Answers = make(map[string]examhall.Answer, len(answers))
 	}
 	for _, ans := range answers {
 		if p.byID[ans.QuestionID] == nil {
-			return nil, false, examhall.Errorf(examhall.EINVALID, "the paper has no question %q", ans.QuestionID)
+			return nil, false, false, examhall.Errorf(examhall.EINVALID, "the paper has no question %q", ans.QuestionID)
 		}
 		a.Answers[ans.QuestionID] = ans
 	}
 	body, err := jsonObject(a.Answers)
 	if err != nil {
-		return nil, false, err
+		return nil, false, false, err
+	}
+	seqsOut, err := jsonObject(seqs)
+	if err != nil {
+		return nil, false, false, err
 	}
 	g, err := gradeSaved(er.exam(), p, a.Answers)
 	if err != nil {
-		return nil, false, err
+		return nil, false, false, err
 	}
 	// saved_at grows with every save, even two within a millisecond, so a
 	// client can tell its saves apart and the write can tell it was the
@@ -365,8 +410,8 @@ func (db *DB) trySave(ctx context.Context, attemptID string, answers []examhall.
 	if !a.SavedAt.After(last) {
 		a.SavedAt = last.Add(time.Millisecond)
 	}
-	n, err := db.writeOne(ctx, qSaveAnswers, attemptID, body, ms(a.SavedAt), g.marks, g.score, ms(last))
-	return a, n == 1, err
+	n, err := db.writeOne(ctx, qSaveAnswers, attemptID, body, ms(a.SavedAt), g.marks, g.score, ms(last), seqsOut)
+	return a, n == 1, true, err
 }
 
 // checkAnswer bounds what a candidate may store.
