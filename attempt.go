@@ -152,9 +152,16 @@ type AttemptService interface {
 	// SaveAnswers merges answers into an in-progress attempt. ECONFLICT when
 	// it is no longer in progress or its deadline has passed.
 	SaveAnswers(ctx context.Context, attemptID string, answers []Answer, now time.Time) (*Attempt, error)
+	// SaveAnswersFrom is SaveAnswers for save number seq of one device (a
+	// browser): a save numbered at or below the device's last applied one
+	// changes nothing and returns applied false, so a retried save is applied
+	// once and an older one never overwrites a newer one.
+	SaveAnswersFrom(ctx context.Context, attemptID, device string, seq int64, answers []Answer, now time.Time) (a *Attempt, applied bool, err error)
 	// SubmitAttempt grades and closes an in-progress attempt (at most at its
-	// deadline); ECONFLICT when it is not in progress.
-	SubmitAttempt(ctx context.Context, attemptID string, now time.Time) (*Attempt, error)
+	// deadline); ECONFLICT when it is not in progress. reason goes into the
+	// attempt.submitted webhook event: "" means SubmitInvigilator when ctx
+	// carries a staff caller (whose submit is audited), else SubmitCandidate.
+	SubmitAttempt(ctx context.Context, attemptID string, reason SubmitReason, now time.Time) (*Attempt, error)
 	// SubmitOwnAttempt is SubmitAttempt by the candidate userID, checked in
 	// the same write: EFORBIDDEN when the attempt is another's or, with
 	// examID set, of another exam.
@@ -171,4 +178,8 @@ type AttemptService interface {
 	// FindGrades returns the exam's published attempts ranked best first with
 	// Rank and the read-only user fields set, and the total.
 	FindGrades(ctx context.Context, examID string, offset, limit int) ([]*Attempt, int, error)
+	// FindRank returns a published attempt's rank among its exam's published
+	// attempts, as FindGrades ranks them; 0 while it is not published.
+	// ENOTFOUND when there is no such attempt.
+	FindRank(ctx context.Context, attemptID string) (int, error)
 }

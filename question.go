@@ -52,8 +52,8 @@ func (q *Question) Validate() error {
 	if len(q.Stem) > MaxTextLen {
 		return Errorf(EINVALID, "question stem is longer than %d bytes", MaxTextLen)
 	}
-	if q.Score <= 0 || math.IsNaN(q.Score) || math.IsInf(q.Score, 0) {
-		return Errorf(EINVALID, "question score must be positive")
+	if q.Score <= 0 || math.IsNaN(q.Score) || q.Score > MaxScore {
+		return Errorf(EINVALID, "question score must be positive and at most %d", MaxScore)
 	}
 	switch q.Type {
 	case QuestionSingle, QuestionMultiple:
@@ -175,4 +175,67 @@ func PaperScore(qs []*Question) float64 {
 // Round2 rounds to two decimals, the precision of every score examhall shows.
 func Round2(f float64) float64 {
 	return math.Round(f*100) / 100
+}
+
+// CheckAnswers checks a candidate's answers against the paper qs: each for a
+// question on it, once, with only the fields of its type (see CheckAnswer).
+func CheckAnswers(answers []Answer, qs []*Question) error {
+	if len(answers) == 0 {
+		return Errorf(EINVALID, "answers is required")
+	}
+	byID := make(map[string]*Question, len(qs))
+	for _, q := range qs {
+		byID[q.ID] = q
+	}
+	seen := make(map[string]bool, len(answers))
+	for i, a := range answers {
+		q, ok := byID[a.QuestionID]
+		if !ok {
+			return Errorf(EINVALID, "answers[%d]: question %q is not on the paper", i, a.QuestionID)
+		}
+		if seen[a.QuestionID] {
+			return Errorf(EINVALID, "answers[%d]: question %q is answered twice", i, a.QuestionID)
+		}
+		seen[a.QuestionID] = true
+		if err := CheckAnswer(q, a); err != nil {
+			return Errorf(EINVALID, "answers[%d] (question %q): %s", i, a.QuestionID, ErrorMessage(err))
+		}
+	}
+	return nil
+}
+
+// CheckAnswer checks one answer: only the fields of its question's type,
+// choices in range and not repeated, the right number of blanks, bounded
+// text. Empty fields clear an answer.
+func CheckAnswer(q *Question, a Answer) error {
+	choice := q.Type == QuestionSingle || q.Type == QuestionMultiple
+	switch {
+	case len(a.Choices) > 0 && !choice:
+		return Errorf(EINVALID, "choices do not apply to a %s question", q.Type)
+	case a.Bool != nil && q.Type != QuestionTrueFalse:
+		return Errorf(EINVALID, "bool does not apply to a %s question", q.Type)
+	case len(a.Blanks) > 0 && q.Type != QuestionFill:
+		return Errorf(EINVALID, "blanks do not apply to a %s question", q.Type)
+	case a.Text != "" && q.Type != QuestionShort:
+		return Errorf(EINVALID, "text does not apply to a %s question", q.Type)
+	case q.Type == QuestionSingle && len(a.Choices) > 1:
+		return Errorf(EINVALID, "a single-choice question takes one choice")
+	case len(a.Blanks) > 0 && len(a.Blanks) != len(q.Blanks):
+		return Errorf(EINVALID, "the question has %d blanks, not %d", len(q.Blanks), len(a.Blanks))
+	case len(a.Text) > MaxTextLen:
+		return Errorf(EINVALID, "text is longer than %d bytes", MaxTextLen)
+	}
+	chosen := map[int]bool{}
+	for _, c := range a.Choices {
+		if c < 0 || c >= len(q.Options) || chosen[c] {
+			return Errorf(EINVALID, "choice %d is out of range (0..%d) or repeated", c, len(q.Options)-1)
+		}
+		chosen[c] = true
+	}
+	for _, b := range a.Blanks {
+		if len(b) > MaxTextLen {
+			return Errorf(EINVALID, "a blank is longer than %d bytes", MaxTextLen)
+		}
+	}
+	return nil
 }

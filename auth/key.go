@@ -1,7 +1,9 @@
 package auth
 
 import (
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
@@ -138,4 +140,13 @@ func writeKey(path string, data []byte) error {
 		d.Close()
 	}
 	return nil
+}
+
+// DeriveKey returns a key for purpose derived from the server key, so that
+// one configured secret serves several uses without one use's key revealing
+// another's: HMAC-SHA256(key, purpose).
+func DeriveKey(key []byte, purpose string) []byte {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(purpose))
+	return m.Sum(nil)
 }

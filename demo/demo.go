@@ -62,6 +62,9 @@ type Result struct {
 	Links     []Link
 	AppID     string
 	AppSecret string
+	// PracticeExamID is an exam open now, with all five question types,
+	// that every candidate may take in the browser.
+	PracticeExamID string
 }
 
 // Empty reports whether the store has no users yet, the only state in which
@@ -91,7 +94,7 @@ func Seed(ctx context.Context, d Deps) (*Result, error) {
 		d.Candidates = 300
 	}
 	s := &seeder{Deps: d, res: &Result{}, rnd: mrand.New(mrand.NewPCG(uint64(d.Now.UnixNano()), 7))}
-	steps := []func(context.Context) error{s.people, s.audio, s.proctoredExam, s.pastExams, s.upcomingExam, s.app}
+	steps := []func(context.Context) error{s.people, s.audio, s.proctoredExam, s.practiceExam, s.pastExams, s.upcomingExam, s.app}
 	for _, step := range steps {
 		if err := step(ctx); err != nil {
 			return nil, fmt.Errorf("demo: %w", err)
@@ -375,8 +378,27 @@ func (s *seeder) sit(ctx context.Context, e *examhall.Exam, qs []*examhall.Quest
 	if _, err := s.Attempts.SaveAnswers(ctx, a.ID, answers, start.Add(used-time.Second)); err != nil {
 		return err
 	}
-	_, err = s.Attempts.SubmitAttempt(ctx, a.ID, start.Add(used))
+	_, err = s.Attempts.SubmitAttempt(ctx, a.ID, examhall.SubmitCandidate, start.Add(used))
 	return err
+}
+
+// practiceExam is open now for every examinee, with every question type, so
+// that a newcomer can sit an exam in the browser at once.
+func (s *seeder) practiceExam(ctx context.Context) error {
+	begin := s.Now.Truncate(time.Minute).Add(-10 * time.Minute)
+	e := &examhall.Exam{
+		Name: "在线练习: 五种题型 (Practice: every question type)", BeginTime: begin, EndTime: begin.AddDate(0, 0, 30),
+		AnswerMinutes: 30, PassScore: 60, AllowTimes: 3, IntegralRate: examhall.DefaultIntegralRate,
+		Audience: examhall.AudienceAll, Status: examhall.ExamPublished, CreatedBy: s.admin.ID,
+	}
+	if err := s.Exams.CreateExam(ctx, e); err != nil {
+		return err
+	}
+	qs := paper(4, 20)
+	qs = append(qs, &examhall.Question{ID: "q05", Type: examhall.QuestionShort, Score: 20,
+		Stem: "简述借贷记账法的记账规则。(Describe the rule of double-entry bookkeeping.)", Reference: "有借必有贷, 借贷必相等。"})
+	s.res.PracticeExamID = e.ID
+	return s.Exams.SetPaper(ctx, e.ID, qs)
 }
 
 func (s *seeder) upcomingExam(ctx context.Context) error {

@@ -58,12 +58,14 @@ type AttemptService struct {
 	FindAttemptByIDFn       func(ctx context.Context, id string) (*examhall.Attempt, error)
 	FindAttemptsFn          func(ctx context.Context, filter examhall.AttemptFilter) ([]*examhall.Attempt, int, error)
 	SaveAnswersFn           func(ctx context.Context, attemptID string, answers []examhall.Answer, now time.Time) (*examhall.Attempt, error)
-	SubmitAttemptFn         func(ctx context.Context, attemptID string, now time.Time) (*examhall.Attempt, error)
+	SaveAnswersFromFn       func(ctx context.Context, attemptID, device string, seq int64, answers []examhall.Answer, now time.Time) (*examhall.Attempt, bool, error)
+	SubmitAttemptFn         func(ctx context.Context, attemptID string, reason examhall.SubmitReason, now time.Time) (*examhall.Attempt, error)
 	SubmitOwnAttemptFn      func(ctx context.Context, attemptID, userID, examID string, now time.Time) (*examhall.Attempt, error)
 	SubmitExpiredAttemptsFn func(ctx context.Context, now time.Time) (int, error)
 	MarkAttemptFn           func(ctx context.Context, attemptID string, marks map[string]float64) (*examhall.Attempt, error)
 	PublishAttemptsFn       func(ctx context.Context, examID string, ids []string) (int, error)
 	FindGradesFn            func(ctx context.Context, examID string, offset, limit int) ([]*examhall.Attempt, int, error)
+	FindRankFn              func(ctx context.Context, attemptID string) (int, error)
 }
 
 var _ examhall.AttemptService = (*AttemptService)(nil)
@@ -92,6 +94,14 @@ func (m *AttemptService) FindAttempts(ctx context.Context, filter examhall.Attem
 	return m.FindAttemptsFn(ctx, filter)
 }
 
+// SaveAnswersFrom calls SaveAnswersFromFn.
+func (m *AttemptService) SaveAnswersFrom(ctx context.Context, attemptID, device string, seq int64, answers []examhall.Answer, now time.Time) (*examhall.Attempt, bool, error) {
+	if m.SaveAnswersFromFn == nil {
+		panic("mock: unexpected call to AttemptService.SaveAnswersFrom")
+	}
+	return m.SaveAnswersFromFn(ctx, attemptID, device, seq, answers, now)
+}
+
 // SaveAnswers calls SaveAnswersFn.
 func (m *AttemptService) SaveAnswers(ctx context.Context, attemptID string, answers []examhall.Answer, now time.Time) (*examhall.Attempt, error) {
 	if m.SaveAnswersFn == nil {
@@ -101,11 +111,11 @@ func (m *AttemptService) SaveAnswers(ctx context.Context, attemptID string, answ
 }
 
 // SubmitAttempt calls SubmitAttemptFn.
-func (m *AttemptService) SubmitAttempt(ctx context.Context, attemptID string, now time.Time) (*examhall.Attempt, error) {
+func (m *AttemptService) SubmitAttempt(ctx context.Context, attemptID string, reason examhall.SubmitReason, now time.Time) (*examhall.Attempt, error) {
 	if m.SubmitAttemptFn == nil {
 		panic("mock: unexpected call to AttemptService.SubmitAttempt")
 	}
-	return m.SubmitAttemptFn(ctx, attemptID, now)
+	return m.SubmitAttemptFn(ctx, attemptID, reason, now)
 }
 
 // SubmitOwnAttempt calls SubmitOwnAttemptFn.
@@ -138,6 +148,14 @@ func (m *AttemptService) PublishAttempts(ctx context.Context, examID string, ids
 		panic("mock: unexpected call to AttemptService.PublishAttempts")
 	}
 	return m.PublishAttemptsFn(ctx, examID, ids)
+}
+
+// FindRank calls FindRankFn.
+func (m *AttemptService) FindRank(ctx context.Context, attemptID string) (int, error) {
+	if m.FindRankFn == nil {
+		panic("mock: unexpected call to AttemptService.FindRank")
+	}
+	return m.FindRankFn(ctx, attemptID)
 }
 
 // FindGrades calls FindGradesFn.
@@ -237,7 +255,7 @@ func (m *AudioService) FindPlaylist(ctx context.Context, examID string) ([]*exam
 
 // Authenticator mocks examhall.Authenticator.
 type Authenticator struct {
-	LoginFn        func(ctx context.Context, account, password string) (token string, expire time.Time, err error)
+	LoginFn        func(ctx context.Context, account, password, addr string) (token string, expire time.Time, err error)
 	AuthenticateFn func(ctx context.Context, token string) (*examhall.Caller, error)
 	JoinTokenFn    func(u *examhall.User, roomID string, exp time.Time) (string, error)
 }
@@ -245,11 +263,11 @@ type Authenticator struct {
 var _ examhall.Authenticator = (*Authenticator)(nil)
 
 // Login calls LoginFn.
-func (m *Authenticator) Login(ctx context.Context, account, password string) (token string, expire time.Time, err error) {
+func (m *Authenticator) Login(ctx context.Context, account, password, addr string) (token string, expire time.Time, err error) {
 	if m.LoginFn == nil {
 		panic("mock: unexpected call to Authenticator.Login")
 	}
-	return m.LoginFn(ctx, account, password)
+	return m.LoginFn(ctx, account, password, addr)
 }
 
 // Authenticate calls AuthenticateFn.
@@ -672,17 +690,17 @@ func (m *IM) CreateGroup(ctx context.Context, servers []examhall.IMServer, roomI
 
 // Uploader mocks examhall.Uploader.
 type Uploader struct {
-	UploadCredentialsFn func(ctx context.Context, examID, userID, mode string) (*examhall.UploadCredentials, error)
+	UploadCredentialsFn func(ctx context.Context, req examhall.UploadRequest) (*examhall.UploadCredentials, error)
 }
 
 var _ examhall.Uploader = (*Uploader)(nil)
 
 // UploadCredentials calls UploadCredentialsFn.
-func (m *Uploader) UploadCredentials(ctx context.Context, examID, userID, mode string) (*examhall.UploadCredentials, error) {
+func (m *Uploader) UploadCredentials(ctx context.Context, req examhall.UploadRequest) (*examhall.UploadCredentials, error) {
 	if m.UploadCredentialsFn == nil {
 		panic("mock: unexpected call to Uploader.UploadCredentials")
 	}
-	return m.UploadCredentialsFn(ctx, examID, userID, mode)
+	return m.UploadCredentialsFn(ctx, req)
 }
 
 // UserService mocks examhall.UserService.

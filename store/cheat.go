@@ -21,17 +21,17 @@ func (db *DB) SetCheatConfig(ctx context.Context, c *examhall.CheatConfig) (err 
 	now := db.now()
 	return db.transact(ctx, func(tx *sql.Tx) error {
 		var created int64
-		err := tx.QueryRowContext(ctx, `INSERT INTO cheat_configs (exam_id, data, created_at, updated_at)
-			VALUES ($1, $2, $3, $3)
-			ON CONFLICT (exam_id) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at
-			RETURNING created_at`, c.ExamID, c.Data, ms(now)).Scan(&created)
+		err := tx.QueryRowContext(ctx, `INSERT INTO cheat_configs (exam_id, data, creator, created_at, updated_at)
+			VALUES ($1, $2, $4, $3, $3)
+			ON CONFLICT (exam_id) DO UPDATE SET data = excluded.data, creator = excluded.creator, updated_at = excluded.updated_at
+			RETURNING created_at`, c.ExamID, c.Data, ms(now), c.Creator).Scan(&created)
 		if isForeignKey(err) {
 			return fmt.Errorf("%w: %w", examhall.Errorf(examhall.ENOTFOUND, "exam %q not found", c.ExamID), err)
 		} else if err != nil {
 			return err
 		}
 		c.CreatedAt, c.UpdatedAt = fromMS(created), now
-		return nil
+		return db.audit(ctx, tx, "cheat_config", c.ExamID, "set", nil, map[string]string{"data": c.Data})
 	})
 }
 
@@ -40,8 +40,8 @@ func (db *DB) FindCheatConfig(ctx context.Context, examID string) (_ *examhall.C
 	defer annotate(&err, "FindCheatConfig")
 	c := examhall.CheatConfig{ExamID: examID}
 	var created, updated int64
-	err = db.r.QueryRowContext(ctx, `SELECT data, created_at, updated_at FROM cheat_configs WHERE exam_id = $1`,
-		examID).Scan(&c.Data, &created, &updated)
+	err = db.r.QueryRowContext(ctx, `SELECT data, creator, created_at, updated_at FROM cheat_configs WHERE exam_id = $1`,
+		examID).Scan(&c.Data, &c.Creator, &created, &updated)
 	if err != nil {
 		return nil, notFound(err, "cheat config of exam %q not found", examID)
 	}
@@ -128,10 +128,31 @@ func (db *DB) insertCheat(ctx context.Context, records []*examhall.CheatRecord) 
 		if err := db.lockPostgres(ctx, tx, cheatLockKey); err != nil {
 			return err
 		}
-		return paramChunks(len(records), cheatInsertCols, func(lo, hi int) error {
+		if err := paramChunks(len(records), cheatInsertCols, func(lo, hi int) error {
 			return db.insertCheatRecords(ctx, tx, records[lo:hi], now)
-		})
+		}); err != nil {
+			return err
+		}
+		events := make([]hookEvent, len(records))
+		for i, r := range records {
+			events[i] = hookEvent{typ: examhall.HookCheatRecorded, key: r.ExamID + "/" + r.UserID, data: cheatData{
+				ID: r.ID, ExamID: r.ExamID, RoomID: r.RoomID, UserID: r.UserID, DetectType: r.DetectType,
+				IsMainMonitor: r.IsMainMonitor, DetectTime: r.DetectTime}}
+		}
+		return db.enqueueAll(ctx, tx, events)
 	})
+}
+
+// cheatData is cheat.recorded's data. Its ordering key is the exam and
+// candidate: records carry no attempt.
+type cheatData struct {
+	ID            int64  `json:"id"`
+	ExamID        string `json:"examId"`
+	RoomID        string `json:"roomId"`
+	UserID        string `json:"userId"`
+	DetectType    string `json:"detectType"`
+	IsMainMonitor bool   `json:"isMainMonitor"`
+	DetectTime    int64  `json:"detectTime"` // ms since the epoch, from the client
 }
 
 // insertCheatRecords inserts one chunk of records and sets their IDs.

@@ -188,3 +188,22 @@ func (db *DB) FindGrades(ctx context.Context, examID string, offset, limit int) 
 	}
 	return page, total, nil
 }
+
+// FindRank returns a published attempt's rank among its exam's published
+// attempts, as FindGrades ranks them (competition ranking by score, then
+// used time); 0 for an attempt not yet published. ENOTFOUND for none.
+func (db *DB) FindRank(ctx context.Context, attemptID string) (int, error) {
+	var rank int
+	var published bool
+	err := db.r.QueryRowContext(ctx, `SELECT a.status = 'published', 1 + (SELECT COUNT(*) FROM attempts o
+			WHERE o.exam_id = a.exam_id AND o.status = 'published'
+			AND (o.score > a.score OR (o.score = a.score AND o.used_seconds < a.used_seconds)))
+		FROM attempts a WHERE a.id = $1`, attemptID).Scan(&published, &rank)
+	if err != nil {
+		return 0, fmt.Errorf("find rank: %w", notFound(err, "attempt %q not found", attemptID))
+	}
+	if !published {
+		return 0, nil
+	}
+	return rank, nil
+}

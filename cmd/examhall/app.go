@@ -30,6 +30,8 @@ import (
 	"examhall/live"
 	"examhall/store"
 	"examhall/upload"
+	"examhall/web"
+	"examhall/webhook"
 )
 
 // Main is the whole program: configuration, store, services and HTTP server.
@@ -42,6 +44,9 @@ type Main struct {
 	Auth     *auth.Service
 	Location *time.Location
 	Handler  http.Handler
+	// Sender delivers webhook events while Run runs; tests may adjust it
+	// after Open (its Poll, Timeout).
+	Sender *webhook.Sender
 
 	// Hub delivers real-time events to the live room's WebSockets (GET
 	// /ws, WS), across replicas through PostgreSQL. Run starts it, Close
@@ -99,13 +104,15 @@ func (m *Main) Open(ctx context.Context) error {
 	rooms := cache.NewRooms(db, cache.DefaultTTL)
 	cheat := cache.NewCheat(db, cache.DefaultTTL)
 	m.Auth, err = auth.New(auth.Config{Key: key, SessionTTL: c.SessionTTL, AppTokenTTL: c.AppTokenTTL, Now: time.Now,
-		Failures: db}, users, db)
+		Attempts: db}, users, db)
 	if err != nil {
 		return err
 	}
 
 	client := &http.Client{Timeout: 10 * time.Second}
-	signer := live.New(c.Live)
+	lc := c.Live
+	lc.AllowUnsignedCallbacks = c.Demo
+	signer := live.New(lc)
 	// Signed URLs stay valid for the signer's auth TTL; reuse them for a
 	// small part of it.
 	urlTTL := c.Live.AuthTTL
@@ -121,8 +128,9 @@ func (m *Main) Open(ctx context.Context) error {
 	m.warnUnconfigured(signer, ims, uploads)
 	proctoring := (&aui.Server{
 		Auth: m.Auth, Policy: policy, Rooms: rooms, Exams: db, Audio: db, Cheat: cheat,
-		Streams: streams, IM: ims, Uploads: uploads,
+		Streams: streams, IM: ims, Uploads: uploads, Users: users,
 		Callback: signer, Now: now, Location: m.Location, Log: m.Log,
+		ExamTimeRFC3339: c.ExamTimeFormat == "rfc3339",
 	}).Handler()
 	mux.Handle("/exam/", proctoring)
 	mux.Handle("/login", proctoring)
@@ -133,9 +141,18 @@ func (m *Main) Open(ctx context.Context) error {
 	mux.Handle("/api/v1/", (&manage.Server{
 		Auth: m.Auth, AppAuth: m.Auth, Policy: policy,
 		Users: users, Depts: db, Exams: db, Attempts: db, Rooms: rooms, Audio: db, Cheat: cheat, Apps: db,
+		Audit: db, Webhooks: db,
 		HashPassword: auth.HashPassword, PublicURL: c.publicURL(),
 		ExamineeClientURL: c.ExamineeClientURL, InvigilatorClientURL: c.InvigilatorClientURL,
 		JoinMargin: c.JoinMargin, Now: now, Location: m.Location, Log: m.Log,
+	}).Handler())
+	mux.Handle("/", (&web.Server{
+		Auth: m.Auth, AppAuth: m.Auth, Policy: policy,
+		Users: users, Depts: db, Exams: db, Attempts: db, Rooms: rooms, Audio: db, Cheat: cheat, Apps: db,
+		HashPassword: auth.HashPassword, PublicURL: c.publicURL(),
+		ExamineeClientURL: c.ExamineeClientURL, InvigilatorClientURL: c.InvigilatorClientURL, JoinMargin: c.JoinMargin,
+		CSRFKey: auth.DeriveKey(key, "examhall web csrf"), Secure: strings.HasPrefix(c.publicURL(), "https://"),
+		Now: now, Location: m.Location, Log: m.Log,
 	}).Handler())
 	hubCfg := hub.Config{Events: db, Log: m.Log}
 	if db.Dialect() == store.Postgres {
@@ -165,7 +182,8 @@ func (m *Main) Open(ctx context.Context) error {
 		m.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 		h = httpapi.NewMetrics(m.registry).Wrap(h)
 	}
-	m.Handler = httpapi.Log(m.Log, httpapi.CORS(c.Origins(), h))
+	m.Handler = httpapi.Log(m.Log, httpapi.NoSniff(httpapi.CORS(c.Origins(), httpapi.ClientAddr(h))))
+	m.Sender = &webhook.Sender{Outbox: db, Wake: db.OutboxWake(), Log: m.Log}
 	return nil
 }
 
@@ -175,8 +193,12 @@ func (m *Main) warnUnconfigured(signer *live.Signer, ims *im.Service, uploads *u
 	if !signer.Configured() {
 		m.Log.Warn("live streaming is not configured: userInfo and userList answer 503 until EXAMHALL_LIVE_PUSH_DOMAIN, EXAMHALL_LIVE_PULL_DOMAIN, EXAMHALL_LIVE_PUSH_AUTH_KEY and EXAMHALL_LIVE_PULL_AUTH_KEY are set")
 	}
-	if m.Config.Live.CallbackKey == "" {
-		m.Log.Warn("EXAMHALL_LIVE_CALLBACK_KEY is not set: /exam/userAct accepts stream callbacks without a signature")
+	switch {
+	case m.Config.Live.CallbackKey != "":
+	case m.Config.Demo:
+		m.Log.Warn("EXAMHALL_LIVE_CALLBACK_KEY is not set: /exam/userAct accepts stream callbacks without a signature (--demo only)")
+	default:
+		m.Log.Warn("EXAMHALL_LIVE_CALLBACK_KEY is not set: /exam/userAct refuses every stream callback (503), so online status stays 0, until it is")
 	}
 	var missing []string
 	for _, s := range []examhall.IMServer{examhall.IMAliyunNew, examhall.IMAliyunOld, examhall.IMRongCloud} {
@@ -193,7 +215,9 @@ func (m *Main) warnUnconfigured(signer *live.Signer, ims *im.Service, uploads *u
 }
 
 // Run listens on the configured address and serves until ctx is done or
-// Close is called; a background reaper submits attempts whose time ran out.
+// Close is called; a background reaper submits attempts whose time ran out,
+// and a background sender delivers webhook events (several replicas on one
+// PostgreSQL share the work).
 func (m *Main) Run(ctx context.Context) error {
 	ln, err := net.Listen("tcp", m.Config.Addr)
 	if err != nil {
@@ -214,9 +238,15 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	ctx, m.stop = context.WithCancel(ctx)
 	m.done = make(chan struct{})
+	senderDone := make(chan struct{})
+	go func() {
+		defer close(senderDone)
+		m.Sender.Run(ctx)
+	}()
 	go func() {
 		defer close(m.done)
 		m.reap(ctx)
+		<-senderDone
 	}()
 	errc := make(chan error, 2)
 	go func() { errc <- m.server.Serve(ln) }()

@@ -131,11 +131,14 @@ func (m *Main) seedDemo(ctx context.Context, w io.Writer, quiet bool) error {
 }
 
 func printDemo(w io.Writer, res *demo.Result, publicURL string) {
-	fmt.Fprintln(w, "examhall demo seeded. Logins (POST /exam/login or /api/v1/login):")
+	base := strings.TrimRight(publicURL, "/")
+	fmt.Fprintf(w, "examhall demo seeded. Open %s/ in a browser and sign in with one of these logins\n", base)
+	fmt.Fprintln(w, "(the same logins work for POST /exam/login and /api/v1/login):")
 	for _, l := range res.Logins {
 		fmt.Fprintf(w, "  %-11s account=%s password=%s\n", l.Role, l.Account, l.Password)
 	}
-	fmt.Fprintf(w, "Open API (%s/api/v5/token.ashx): appid=%s secret=%s\n", strings.TrimRight(publicURL, "/"), res.AppID, res.AppSecret)
+	fmt.Fprintf(w, "A practice exam with every question type is open now for every candidate: %s/v5/exam/%s\n", base, res.PracticeExamID)
+	fmt.Fprintf(w, "Open API (%s/api/v5/token.ashx): appid=%s secret=%s\n", base, res.AppID, res.AppSecret)
 	fmt.Fprintf(w, "Join links for room %q (exam %s), one per person, each under its owner:\n", res.RoomName, res.ExamID)
 	for _, l := range res.Links {
 		fmt.Fprintf(w, "# %s %s\n%s\n", l.Role, l.Name, l.URL)

@@ -15,6 +15,7 @@ import (
 
 	"examhall"
 	"examhall/httpapi/ws"
+	"examhall/web"
 )
 
 // MustServeReplica opens a Main on dsn with the data directory dir (so
@@ -188,6 +189,13 @@ func TestLoadSignals(t *testing.T) {
 		if m["type"] == "ack" {
 			t.Fatalf("login session's signal acked: %v", m)
 		}
+	}
+}
+
+// TestSessionCookieShared: the WebSocket reads the cookie the pages set.
+func TestSessionCookieShared(t *testing.T) {
+	if ws.SessionCookie != web.SessionCookie {
+		t.Errorf("ws reads %q, web sets %q", ws.SessionCookie, web.SessionCookie)
 	}
 }
 

@@ -18,13 +18,14 @@ type myExamJSON struct {
 }
 
 // boundExam returns the exam ID a join-link caller is bound to, or "" for
-// a session token.
+// a session token. A join-link caller no longer on the room's roster gets
+// EFORBIDDEN: the link ended with their place in the room.
 func (s *Server) boundExam(ctx context.Context) (string, error) {
 	c, err := callerOf(ctx)
 	if err != nil || c.RoomID == "" {
 		return "", err
 	}
-	room, err := s.Rooms.FindRoomByID(ctx, c.RoomID)
+	room, err := s.Policy.Room(ctx, c.RoomID, false)
 	if err != nil {
 		return "", err
 	}
@@ -186,7 +187,7 @@ func (s *Server) saveAnswers(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := checkAnswers(req.Answers, qs); err != nil {
+	if err := examhall.CheckAnswers(req.Answers, qs); err != nil {
 		return err
 	}
 	now := s.now()
@@ -319,66 +320,4 @@ func (s *Server) paperView(ctx context.Context, a *examhall.Attempt, now time.Ti
 		v.Questions = append(v.Questions, pq)
 	}
 	return v, nil
-}
-
-// checkAnswers checks each answer against its question's type.
-func checkAnswers(answers []examhall.Answer, qs []*examhall.Question) error {
-	if len(answers) == 0 {
-		return examhall.Errorf(examhall.EINVALID, "answers is required")
-	}
-	byID := make(map[string]*examhall.Question, len(qs))
-	for _, q := range qs {
-		byID[q.ID] = q
-	}
-	seen := make(map[string]bool, len(answers))
-	for i, a := range answers {
-		q, ok := byID[a.QuestionID]
-		if !ok {
-			return examhall.Errorf(examhall.EINVALID, "answers[%d]: question %q is not on the paper", i, a.QuestionID)
-		}
-		if seen[a.QuestionID] {
-			return examhall.Errorf(examhall.EINVALID, "answers[%d]: question %q is answered twice", i, a.QuestionID)
-		}
-		seen[a.QuestionID] = true
-		if err := checkAnswer(q, a); err != nil {
-			return examhall.Errorf(examhall.EINVALID, "answers[%d] (question %q): %s", i, a.QuestionID, examhall.ErrorMessage(err))
-		}
-	}
-	return nil
-}
-
-// checkAnswer checks one answer: only the fields of its question's type,
-// choices in range and not repeated, the right number of blanks, bounded
-// text. Empty fields clear an answer.
-func checkAnswer(q *examhall.Question, a examhall.Answer) error {
-	choice := q.Type == examhall.QuestionSingle || q.Type == examhall.QuestionMultiple
-	switch {
-	case len(a.Choices) > 0 && !choice:
-		return examhall.Errorf(examhall.EINVALID, "choices do not apply to a %s question", q.Type)
-	case a.Bool != nil && q.Type != examhall.QuestionTrueFalse:
-		return examhall.Errorf(examhall.EINVALID, "bool does not apply to a %s question", q.Type)
-	case len(a.Blanks) > 0 && q.Type != examhall.QuestionFill:
-		return examhall.Errorf(examhall.EINVALID, "blanks do not apply to a %s question", q.Type)
-	case a.Text != "" && q.Type != examhall.QuestionShort:
-		return examhall.Errorf(examhall.EINVALID, "text does not apply to a %s question", q.Type)
-	case q.Type == examhall.QuestionSingle && len(a.Choices) > 1:
-		return examhall.Errorf(examhall.EINVALID, "a single-choice question takes one choice")
-	case len(a.Blanks) > 0 && len(a.Blanks) != len(q.Blanks):
-		return examhall.Errorf(examhall.EINVALID, "the question has %d blanks, not %d", len(q.Blanks), len(a.Blanks))
-	case len(a.Text) > examhall.MaxTextLen:
-		return examhall.Errorf(examhall.EINVALID, "text is longer than %d bytes", examhall.MaxTextLen)
-	}
-	chosen := map[int]bool{}
-	for _, c := range a.Choices {
-		if c < 0 || c >= len(q.Options) || chosen[c] {
-			return examhall.Errorf(examhall.EINVALID, "choice %d is out of range (0..%d) or repeated", c, len(q.Options)-1)
-		}
-		chosen[c] = true
-	}
-	for _, b := range a.Blanks {
-		if len(b) > examhall.MaxTextLen {
-			return examhall.Errorf(examhall.EINVALID, "a blank is longer than %d bytes", examhall.MaxTextLen)
-		}
-	}
-	return nil
 }

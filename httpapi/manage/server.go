@@ -33,6 +33,8 @@ type Server struct {
 	Audio    examhall.AudioService
 	Cheat    examhall.CheatService
 	Apps     examhall.AppService
+	Audit    examhall.AuditService
+	Webhooks examhall.WebhookService
 
 	// HashPassword hashes a new password; it returns EINVALID for a password
 	// the policy refuses. auth.HashPassword in production.
@@ -128,6 +130,18 @@ func (s *Server) routes() []route {
 		{pattern: "GET /api/v1/apps", h: s.listApps},
 		{pattern: "POST /api/v1/apps", h: s.createApp},
 		{pattern: "POST /api/v1/apps/{id}/disable", h: s.disableApp},
+
+		{pattern: "GET /api/v1/audit", h: s.listAudit},
+		{pattern: "GET /api/v1/audit/export", h: s.exportAudit},
+
+		{pattern: "GET /api/v1/webhooks", h: s.listWebhooks},
+		{pattern: "POST /api/v1/webhooks", h: s.createWebhook},
+		{pattern: "GET /api/v1/webhooks/{id}", h: s.getWebhook},
+		{pattern: "PATCH /api/v1/webhooks/{id}", h: s.updateWebhook},
+		{pattern: "DELETE /api/v1/webhooks/{id}", h: s.deleteWebhook},
+		{pattern: "GET /api/v1/webhooks/{id}/deliveries", h: s.listDeliveries},
+		{pattern: "GET /api/v1/webhooks/{id}/deliveries/{deliveryId}", h: s.getDelivery},
+		{pattern: "POST /api/v1/webhooks/{id}/deliveries/{deliveryId}/redeliver", h: s.redeliver},
 	}
 }
 
@@ -139,6 +153,11 @@ func (s *Server) Handler() http.Handler {
 		mux.Handle(rt.pattern, s.serve(rt))
 	}
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Answers carry tokens and personal data: no cache may keep them.
+		// The OpenAPI document, the same for everyone, may be cached.
+		if r.URL.Path != "/api/v1/openapi.json" {
+			w.Header().Set("Cache-Control", "no-store")
+		}
 		if _, pattern := mux.Handler(r); pattern == "" {
 			s.unrouted(w, r, mux)
 			return
