@@ -309,4 +309,3 @@ func joinFieldErrors(errs map[string]string) string {
 	}
 	return strings.Join(out, "; ")
 }
-
