@@ -202,7 +202,6 @@ type usersView struct {
 	Role   string
 	Pager  *pager
 	Notice string
-	Count  int // users just imported
 }
 
 // usersPage lists users a page at a time, filtered by a search (account or

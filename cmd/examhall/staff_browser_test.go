@@ -1,0 +1,170 @@
+//go:build staffbrowser
+
+// The build tag keeps this file out of builds until internal/browsertest
+// (branch browser) is on main: then delete these lines. Run it with
+// go test -tags staffbrowser -run TestBrowserStaffLifecycle ./cmd/examhall
+
+package main
+
+import (
+	"context"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"examhall"
+	"examhall/auth"
+	"examhall/internal/browsertest"
+)
+
+// The staff console's first half in headless Chromium against the whole
+// program (issue 13): an administrator imports candidates from a file with
+// one bad row (refused with its line, nothing written), then the fixed
+// file; creates an exam, writes its paper and publishes it. axe-core finds
+// no serious issue on any of these pages, in English and in Chinese.
+
+func TestBrowserStaffLifecycle(t *testing.T) {
+	b := browsertest.New(t)
+	m := MustOpenMain(t, "")
+	hs := httptest.NewServer(m.Handler)
+	t.Cleanup(hs.Close)
+	srv := hs.URL
+	ctx := context.Background()
+	hash, err := auth.HashPassword("admin-pass-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin := &examhall.User{Account: "root", Name: "Root Admin", Role: examhall.RoleAdmin, PasswordHash: hash}
+	if err := m.DB.CreateUser(ctx, admin); err != nil {
+		t.Fatal(err)
+	}
+	p := b.NewPage(t, "admin")
+	p.Allow("/admin/people/import") // the refused file answers 400 by design
+	axe := func(t *testing.T, p *browsertest.Page, what string) {
+		t.Helper()
+		for _, v := range p.Axe() {
+			t.Errorf("%s: %s", what, v)
+		}
+	}
+	p.Navigate(srv + "/?lang=en")
+	p.Type(`input[name="account"]`, "root")
+	p.Type(`input[name="password"]`, "admin-pass-1")
+	p.ClickNavigate(`form[action="/signin"] button[type="submit"]`)
+
+	// shot saves a screenshot when EXAMHALL_SCREENSHOTS names a directory.
+	shot := func(p *browsertest.Page, name string) {
+		if os.Getenv("EXAMHALL_SCREENSHOTS") != "" {
+			p.Screenshot(name)
+		}
+	}
+	dir := t.TempDir()
+	file := func(name, body string) string {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	users := func() int {
+		_, n, err := m.DB.FindUsers(ctx, examhall.UserFilter{Limit: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+
+	t.Run("import", func(t *testing.T) {
+		p := p.For(t)
+		p.Navigate(srv + "/admin/people/import")
+		axe(t, p, "import form")
+		bad := file("bad.csv", "account,name,department,role\nc01,Ann,Acme/Sales,examinee\nc02,Bob,Acme/Sales,pirate\nc03,Cy,Acme/Support,examinee\n")
+		p.Do(chromedp.SetUploadFiles(chromedp.CSS(`#f-file`), []string{bad}))
+		p.ClickNavigate(`form[action="/admin/people/import"] button[type="submit"]`)
+		if got := p.Text(`tr[data-line="3"]`); !strings.Contains(got, "pirate") {
+			t.Errorf("line 3 shows %q", got)
+		}
+		if n := users(); n != 1 {
+			t.Fatalf("%d users after a refused import, want 1", n)
+		}
+		axe(t, p, "import with bad rows")
+		shot(p, "import-bad-rows")
+		fixed := file("fixed.csv", strings.Replace("account,name,department,role\nc01,Ann,Acme/Sales,examinee\nc02,Bob,Acme/Sales,pirate\nc03,Cy,Acme/Support,examinee\n", "pirate", "examinee", 1))
+		p.Do(chromedp.SetUploadFiles(chromedp.CSS(`#f-file`), []string{fixed}))
+		p.ClickNavigate(`form[action="/admin/people/import"] button[type="submit"]`)
+		axe(t, p, "import preview")
+		p.ClickNavigate(`#import-commit`)
+		if n := users(); n != 4 {
+			t.Fatalf("%d users after the import, want 4", n)
+		}
+		if !strings.Contains(p.Location(), "/admin/people") || !strings.Contains(p.Text("main"), "c03") {
+			t.Errorf("after the import: %s\n%s", p.Location(), p.Text("main"))
+		}
+		axe(t, p, "people")
+	})
+
+	var examURL string
+	t.Run("exam and paper", func(t *testing.T) {
+		p := p.For(t)
+		p.Navigate(srv + "/admin/exams/new")
+		axe(t, p, "new exam")
+		loc := time.UTC
+		if m.Location != nil {
+			loc = m.Location
+		}
+		now := time.Now().In(loc)
+		p.Do(chromedp.SetValue(chromedp.CSS(`#f-name`), "Browser safety exam"))
+		p.Do(chromedp.SetValue(chromedp.CSS(`#f-begin`), now.Add(-time.Hour).Format("2006-01-02T15:04")))
+		p.Do(chromedp.SetValue(chromedp.CSS(`#f-end`), now.Add(3*time.Hour).Format("2006-01-02T15:04")))
+		p.ClickNavigate(`.exam-form button[type="submit"]`)
+		examURL, _, _ = strings.Cut(p.Location(), "?")
+		if !strings.Contains(examURL, "/admin/exams/") {
+			t.Fatalf("after create: %s\n%s", examURL, p.Text("main"))
+		}
+		axe(t, p, "exam page")
+		p.ClickNavigate(`a[href$="/paper"]`)
+		axe(t, p, "empty paper")
+		p.ClickNavigate(`a[href$="/paper/new"]`)
+		p.Type(`#f-stem`, "Which is a prime?")
+		p.Do(chromedp.SetValue(chromedp.CSS(`#f-options`), "4\n7\n9"))
+		p.Type(`#f-answer`, "B")
+		axe(t, p, "question form")
+		p.ClickNavigate(`.question-form button[type="submit"]`)
+		if got := p.Text(`#paper-total`); !strings.Contains(got, "1 question(s), total 2 points") {
+			t.Errorf("total: %q", got)
+		}
+		axe(t, p, "paper")
+		p.ClickNavigate(`a[href$="/paper/preview"]`)
+		axe(t, p, "preview")
+		shot(p, "paper-preview")
+		p.Navigate(examURL)
+		p.ClickNavigate(`a[href$="status?to=published"]`)
+		axe(t, p, "publish confirmation")
+		p.ClickNavigate(`#confirm-status`)
+		if got := p.Text(`#exam-status`); got != "Published" {
+			t.Errorf("status %q", got)
+		}
+	})
+
+	t.Run("pages in both languages", func(t *testing.T) {
+		p := p.For(t)
+		paths := []string{"/admin/people", "/admin/departments", "/admin/people/new", "/admin/apps", "/account", "/admin/exams",
+			strings.TrimPrefix(examURL, srv), strings.TrimPrefix(examURL, srv) + "/paper"}
+		for _, lang := range []string{"zh-CN", "en"} {
+			for _, path := range paths {
+				sep := "?"
+				if strings.Contains(path, "?") {
+					sep = "&"
+				}
+				p.Navigate(srv + path + sep + "lang=" + lang)
+				axe(t, p, lang+" "+path)
+				shot(p, lang+path)
+			}
+		}
+		p.CheckErrors()
+	})
+}
