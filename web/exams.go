@@ -556,11 +556,11 @@ func (s *Server) paperPage(w http.ResponseWriter, r *http.Request) error {
 
 // savePaper replaces the paper with qs; a paper frozen by attempts is
 // shown again with the store's reason.
-func (s *Server) savePaper(w http.ResponseWriter, r *http.Request, e *examhall.Exam, qs []*examhall.Question, notice string) error {
+func (s *Server) savePaper(w http.ResponseWriter, r *http.Request, e *examhall.Exam, qs []*examhall.Question, notice string, fragment ...string) error {
 	err := s.Exams.SetPaper(r.Context(), e.ID, qs)
 	switch examhall.ErrorCode(err) {
 	case "":
-		redirect(w, r, "/admin/exams/"+e.ID+"/paper", notice)
+		redirect(w, r, "/admin/exams/"+e.ID+"/paper", notice, fragment...)
 		return nil
 	case examhall.ECONFLICT, examhall.EINVALID:
 		v, _, verr := s.paperView(w, r, e)
@@ -732,7 +732,8 @@ func (s *Server) moveQuestion(w http.ResponseWriter, r *http.Request) error {
 		return examhall.Errorf(examhall.EINVALID, "question %d cannot move further %s", i+1, r.PostFormValue("dir"))
 	}
 	qs[i], qs[j] = qs[j], qs[i]
-	return s.savePaper(w, r, e, qs, "notice.questionMoved")
+	// Back at the moved question's row, so a keyboard user goes on from there.
+	return s.savePaper(w, r, e, qs, "notice.questionMoved", "#row-"+qs[j].ID)
 }
 
 // deleteQuestion removes a question from the paper.

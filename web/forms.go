@@ -229,14 +229,22 @@ func (s *Server) unseal(r *http.Request, purpose string, v any) error {
 	return nil
 }
 
-// redirect answers a successful POST: 303 to path with a notice key.
-func redirect(w http.ResponseWriter, r *http.Request, path, notice string) {
+// redirect answers a successful POST: 303 to path with a notice key and
+// an optional #fragment.
+func redirect(w http.ResponseWriter, r *http.Request, path, notice string, fragment ...string) {
+	path, frag, _ := strings.Cut(path, "#")
 	if notice != "" {
 		sep := "?"
 		if strings.Contains(path, "?") {
 			sep = "&"
 		}
 		path += sep + "notice=" + url.QueryEscape(notice)
+	}
+	if frag != "" {
+		path += "#" + frag
+	}
+	for _, f := range fragment {
+		path += f
 	}
 	http.Redirect(w, r, path, http.StatusSeeOther)
 }

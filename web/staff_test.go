@@ -44,7 +44,7 @@ func fastHash(p string) (string, error) {
 	return string(h), err
 }
 
-func mustStaff(t *testing.T) *staff {
+func mustStaff(t testing.TB) *staff {
 	t.Helper()
 	ctx := context.Background()
 	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "examhall.db"))
@@ -556,9 +556,33 @@ func TestAccountAndApps(t *testing.T) {
 	}
 }
 
-func httptestServer(t *testing.T, h http.Handler) *httptest.Server {
+func httptestServer(t testing.TB, h http.Handler) *httptest.Server {
 	t.Helper()
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	return srv
+}
+
+// BenchmarkUsersPage measures the people page over 100,000 users: the
+// first page, a deep page and a search, each counted and paged by the store.
+func BenchmarkUsersPage(b *testing.B) {
+	s := mustStaff(b)
+	users := make([]*examhall.User, 100_000)
+	for i := range users {
+		users[i] = &examhall.User{Account: fmt.Sprintf("c%06d", i), Name: fmt.Sprintf("Candidate %d", i), Role: examhall.RoleExaminee,
+			DeptPath: fmt.Sprintf("Org/Unit %d", i%50)}
+	}
+	if err := s.db.ImportUsers(context.Background(), users); err != nil {
+		b.Fatal(err)
+	}
+	br := s.as(s.admin)
+	for _, path := range []string{"/admin/people", "/admin/people?page=1500", "/admin/people?q=c0999"} {
+		b.Run(path, func(b *testing.B) {
+			for b.Loop() {
+				if status, _ := br.get(path); status != 200 {
+					b.Fatalf("status %d", status)
+				}
+			}
+		})
+	}
 }
