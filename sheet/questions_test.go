@@ -2,6 +2,8 @@ package sheet_test
 
 import (
 	"bytes"
+	"os"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -78,5 +80,29 @@ func TestParseQuestionsBadRows(t *testing.T) {
 	hdr, _ := sheet.Read([]byte("type,stem,colour\n"), sheet.CSV, 10)
 	if _, _, err := sheet.ParseQuestions(append(hdr, rows[1])); examhall.ErrorCode(err) != examhall.EINVALID {
 		t.Errorf("unknown column: %v", err)
+	}
+}
+
+// TestQuestionsDocExample keeps the example of docs/questions.md valid.
+func TestQuestionsDocExample(t *testing.T) {
+	doc, err := os.ReadFile("../docs/questions.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, _ := strings.Cut(string(doc), "Example (CSV):\n\n```\n")
+	example, _, ok := strings.Cut(rest, "```")
+	if !ok {
+		t.Fatal("docs/questions.md has no CSV example")
+	}
+	rows, err := sheet.Read([]byte(example), sheet.CSV, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	qs, bad, err := sheet.ParseQuestions(rows)
+	if err != nil || bad != nil || len(qs) != 5 {
+		t.Fatalf("%d questions, bad rows %v, %v", len(qs), bad, err)
+	}
+	if got := qs[3].Blanks; len(got) != 2 || got[1][1] != "Roma" || !qs[3].Loose {
+		t.Errorf("fill question: %+v", qs[3])
 	}
 }
