@@ -156,8 +156,11 @@ func (pg *pager) fill(r *http.Request, total, shown int) {
 // most examhall.MaxBodyBytes, so larger files go through /api/v1.
 const maxUploadBytes = examhall.MaxBodyBytes - 16<<10
 
-// upload returns the form's file field name and its rows (at most maxRows
-// below the header).
+// MaxUpload is the largest file the page forms take, for upload.js.
+func (p *Page) MaxUpload() int { return maxUploadBytes }
+
+// upload returns the rows (at most maxRows below the header) of the file in
+// the form's field name.
 func upload(r *http.Request, name string, maxRows int) ([]sheet.Row, error) {
 	f, _, err := r.FormFile(name)
 	if errors.Is(err, http.ErrMissingFile) || errors.Is(err, http.ErrNotMultipart) {

@@ -434,13 +434,13 @@ const maxPageImportRows = 10000
 // bad rows, or the users it will create with the form that commits them.
 type importView struct {
 	Page
-	Error    string
-	Bad      []sheet.RowError
-	Rows     int              // rows below the header
-	Users    []*examhall.User // the first previewUsers of them
-	More     int              // how many more there are
-	Sealed   *sealed
-	Previewd bool
+	Error     string
+	Bad       []sheet.RowError
+	Rows      int              // rows below the header
+	Users     []*examhall.User // the first previewUsers of them
+	More      int              // how many more there are
+	Sealed    *sealed
+	Previewed bool
 }
 
 // previewUsers is how many users a clean preview lists.
@@ -471,7 +471,7 @@ func (s *Server) previewImport(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	p := s.page(w, r)
 	p.Title = p.T("import.title")
-	v := &importView{Page: p, Previewd: true}
+	v := &importView{Page: p, Previewed: true}
 	rows, err := upload(r, "file", maxPageImportRows)
 	var users []*examhall.User
 	if err == nil {
