@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"examhall"
 	"examhall/auth"
@@ -44,7 +45,7 @@ func TestBrowserStaffLifecycle(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := b.NewPage(t, "admin")
-	p.Allow("/admin/people/import") // the refused file answers 400 by design
+	p.Allow("status of 40[09]") // refused files answer 400 by design
 	axe := func(t *testing.T, p *browsertest.Page, what string) {
 		t.Helper()
 		for _, v := range p.Axe() {
@@ -137,6 +138,21 @@ func TestBrowserStaffLifecycle(t *testing.T) {
 		if got := p.Text(`#paper-total`); !strings.Contains(got, "1 question(s), total 2 points") {
 			t.Errorf("total: %q", got)
 		}
+		p.ClickNavigate(`a[href$="/paper/new"]`)
+		p.Do(chromedp.SetValue(chromedp.CSS(`#f-type`), "truefalse"))
+		p.Type(`#f-stem`, "Seven is odd.")
+		p.Type(`#f-answer`, "true")
+		p.ClickNavigate(`.question-form button[type="submit"]`)
+		// Reordering works from the keyboard alone, and lands back on the
+		// moved question.
+		p.TabTo(`button[aria-label="Move question 2 up"]`)
+		p.KeyNavigate(kb.Enter)
+		if got := p.Text(`table.paper tbody tr:first-child`); !strings.Contains(got, "Seven is odd.") {
+			t.Errorf("after moving question 2 up, the first row is %q", got)
+		}
+		if !strings.Contains(p.Location(), "#row-") {
+			t.Errorf("after the move the page is at %s, not the moved row", p.Location())
+		}
 		axe(t, p, "paper")
 		p.ClickNavigate(`a[href$="/paper/preview"]`)
 		axe(t, p, "preview")
@@ -148,6 +164,32 @@ func TestBrowserStaffLifecycle(t *testing.T) {
 		if got := p.Text(`#exam-status`); got != "Published" {
 			t.Errorf("status %q", got)
 		}
+	})
+
+	t.Run("invigilators are kept out", func(t *testing.T) {
+		h, err := auth.HashPassword("invig-pass-1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := m.DB.CreateUser(ctx, &examhall.User{Account: "inv1", Name: "Ivy", Role: examhall.RoleInvigilator, PasswordHash: h}); err != nil {
+			t.Fatal(err)
+		}
+		inv := b.NewPage(t, "invigilator")
+		inv.Allow("status of 403") // the refusals below, by design
+		inv.Navigate(srv + "/?lang=en")
+		inv.Type(`input[name="account"]`, "inv1")
+		inv.Type(`input[name="password"]`, "invig-pass-1")
+		inv.ClickNavigate(`form[action="/signin"] button[type="submit"]`)
+		for _, path := range []string{"/admin/people", "/admin/people/import", "/admin/exams", strings.TrimPrefix(examURL, srv) + "/paper", "/admin/apps"} {
+			inv.Navigate(srv + path)
+			if got := inv.Text("main"); !strings.Contains(got, "only administrators") {
+				t.Errorf("invigilator at %s sees %q", path, got)
+			}
+		}
+		if strings.Contains(inv.Text("header"), "People") {
+			t.Error("an invigilator's navigation offers People")
+		}
+		inv.CheckErrors()
 	})
 
 	t.Run("pages in both languages", func(t *testing.T) {
