@@ -427,8 +427,10 @@ func (s *Server) resetPassword(w http.ResponseWriter, r *http.Request) error {
 
 // ---- Import ----
 
-// maxPageImportRows bounds the rows of an import through the pages.
-const maxPageImportRows = 10000
+// maxPageImportRows bounds the rows of an import through the pages, so the
+// preview's sealed rows (with their password hashes, which do not compress)
+// fit in the commit form's 1 MiB.
+const maxPageImportRows = 5000
 
 // importView is the import form, and the preview of an uploaded file: its
 // bad rows, or the users it will create with the form that commits them.
