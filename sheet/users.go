@@ -103,7 +103,7 @@ func ParseUsers(ctx context.Context, rows []Row, users examhall.UserService, has
 	out := make([]*examhall.User, len(rows))
 	reasons := make([][]string, len(rows))
 	passwords := make([]string, len(rows))
-	firstLine := map[string]int{} // account → line it first appears on
+	firstLine := map[string]int{} // account key → line it first appears on
 	for i, row := range rows {
 		fail := func(err error) { reasons[i] = append(reasons[i], examhall.ErrorMessage(err)) }
 		u := &examhall.User{
@@ -113,10 +113,10 @@ func ParseUsers(ctx context.Context, rows []Row, users examhall.UserService, has
 		out[i], passwords[i] = u, cell(cols, row, UserPassword)
 		if err := examhall.ValidateAccount(u.Account); err != nil {
 			fail(err)
-		} else if prev, dup := firstLine[u.Account]; dup {
+		} else if prev, dup := firstLine[examhall.AccountKey(u.Account)]; dup {
 			fail(examhall.Errorf(examhall.EINVALID, "account %q repeats line %d", u.Account, prev))
 		} else {
-			firstLine[u.Account] = row.Line
+			firstLine[examhall.AccountKey(u.Account)] = row.Line
 		}
 		if err := examhall.ValidateName("name", u.Name, examhall.MaxNameLen); err != nil {
 			fail(err)
@@ -134,7 +134,7 @@ func ParseUsers(ctx context.Context, rows []Row, users examhall.UserService, has
 		}
 	}
 	for i, row := range rows {
-		if firstLine[out[i].Account] != row.Line {
+		if firstLine[examhall.AccountKey(out[i].Account)] != row.Line {
 			continue // invalid or a repeat: already reported
 		}
 		_, err := users.FindUserByAccount(ctx, out[i].Account)

@@ -674,7 +674,7 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) error {
 	} else if !examhall.ValidText(old) {
 		errs.add("old", p.T("account.wrongOld"))
 	} else {
-		_, _, err := s.Auth.Login(r.Context(), c.User.Account, old)
+		_, _, err := s.Auth.Login(r.Context(), c.User.Account, old, r.RemoteAddr)
 		switch examhall.ErrorCode(err) {
 		case "":
 		case examhall.EUNAUTHORIZED:
@@ -697,6 +697,13 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) error {
 	if _, err := s.Users.UpdateUser(r.Context(), c.ID, examhall.UserUpdate{PasswordHash: &hash}); err != nil {
 		return err
 	}
+	// A new password ends the user's sessions (their token version moves
+	// on), this one included: sign this browser in again with it.
+	token, exp, err := s.Auth.Login(r.Context(), c.User.Account, r.PostFormValue("new"), r.RemoteAddr)
+	if err != nil {
+		return err
+	}
+	s.setCookie(w, SessionCookie, token, exp, http.SameSiteLaxMode)
 	redirect(w, r, "/account", "notice.passwordChanged")
 	return nil
 }

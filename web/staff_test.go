@@ -521,6 +521,10 @@ func TestAccountAndApps(t *testing.T) {
 	if res := s.browser().signIn("cand", "a new password", "/"); res.StatusCode != http.StatusSeeOther {
 		t.Fatal("the new password does not sign in")
 	}
+	// This browser stays signed in.
+	if status, body := c.get("/account"); status != 200 || !strings.Contains(body, "<dd>cand</dd>") {
+		t.Fatalf("after the change: %d\n%s", status, body)
+	}
 
 	b := s.as(s.admin)
 	b.get("/admin/apps")
