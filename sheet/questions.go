@@ -72,35 +72,84 @@ type QuestionFields struct {
 	Options   []string // single, multiple: in order
 }
 
+// Problem is what is wrong with one field of a question: a code (which
+// pages translate) and its argument (an option letter, a blank's number,
+// or the domain's message for the code "invalid").
+type Problem struct {
+	Code, Arg string
+}
+
+// problemText holds each problem's English text, a format of its Arg.
+var problemText = map[string]string{
+	"type":            "type must be single, multiple, truefalse, fill or short",
+	"stemRequired":    "the question text is required",
+	"stemLong":        "the question text is longer than 8192 bytes",
+	"scoreNumber":     "score must be a number",
+	"scoreRange":      "score must be more than 0 and at most 1000",
+	"scoreDecimals":   "score has at most two decimals",
+	"referenceLong":   "the reference answer is longer than 8192 bytes",
+	"optionGap":       "option %s is empty while a later one is not",
+	"optionLong":      "option %s is longer than 8192 bytes",
+	"optionCount":     "a choice question needs 2 to 26 options",
+	"letters":         "the answer must be option letters, such as A or AC",
+	"letterMissing":   "the answer names option %s, which the question does not have",
+	"letterTwice":     "the answer names option %s twice",
+	"singleOne":       "a single-choice question has exactly one correct letter",
+	"lettersRequired": "give the correct letters, such as AC",
+	"trueFalse":       "the answer must be true or false",
+	"blankLong":       "an accepted answer is longer than 8192 bytes",
+	"blankEmpty":      "blank %s has no accepted answer (blanks are separated by | and alternatives by ;)",
+	"loose":           "loose must be yes or no",
+	"shortAnswer":     "a short-answer question has no answer here: put a model answer under reference",
+	"invalid":         "%s",
+}
+
+// ProblemCodes lists every Problem code, for the pages' catalogues.
+func ProblemCodes() []string {
+	codes := make([]string, 0, len(problemText))
+	for c := range problemText {
+		codes = append(codes, c)
+	}
+	return codes
+}
+
+// String is the problem in English.
+func (p Problem) String() string {
+	if strings.Contains(problemText[p.Code], "%s") {
+		return strings.Replace(problemText[p.Code], "%s", p.Arg, 1)
+	}
+	return problemText[p.Code]
+}
+
 // Question parses f into a valid question (without an ID). Otherwise it
 // returns what is wrong with each field, by field name (QuestionType,
 // QuestionStem, …; "options" for the options).
-func (f QuestionFields) Question() (*examhall.Question, map[string]string) {
-	bad := map[string]string{}
+func (f QuestionFields) Question() (*examhall.Question, map[string]Problem) {
+	bad := map[string]Problem{}
 	q := &examhall.Question{Stem: strings.TrimSpace(f.Stem), Reference: strings.TrimSpace(f.Reference)}
 	t, ok := typeNames[strings.ToLower(strings.TrimSpace(f.Type))]
 	if !ok {
-		bad[QuestionType] = "type must be single, multiple, truefalse, fill or short"
+		bad[QuestionType] = Problem{Code: "type"}
 	}
 	q.Type = t
 	switch {
 	case q.Stem == "":
-		bad[QuestionStem] = "the question text is required"
+		bad[QuestionStem] = Problem{Code: "stemRequired"}
 	case len(q.Stem) > examhall.MaxTextLen:
-		bad[QuestionStem] = "the question text is longer than 8192 bytes"
+		bad[QuestionStem] = Problem{Code: "stemLong"}
 	}
 	score, err := strconv.ParseFloat(strings.TrimSpace(f.Score), 64)
 	switch {
 	case err != nil || math.IsNaN(score) || math.IsInf(score, 0):
-		bad[QuestionScore] = "score must be a number"
+		bad[QuestionScore] = Problem{Code: "scoreNumber"}
 	case score <= 0 || score > 1000:
-		bad[QuestionScore] = "score must be more than 0 and at most 1000"
+		bad[QuestionScore] = Problem{Code: "scoreRange"}
 	case examhall.Round2(score) != score:
-		bad[QuestionScore] = "score has at most two decimals"
+		bad[QuestionScore] = Problem{Code: "scoreDecimals"}
 	}
 	q.Score = score
 	if len(q.Reference) > examhall.MaxTextLen {
-		bad[QuestionReference] = "the reference answer is longer than 8192 bytes"
+		bad[QuestionReference] = Problem{Code: "referenceLong"}
 	}
 	answer := strings.TrimSpace(f.Answer)
 	switch q.Type {
@@ -109,29 +158,29 @@ func (f QuestionFields) Question() (*examhall.Question, map[string]string) {
 		for i, o := range opts {
 			switch {
 			case o == "":
-				bad["options"] = "option " + string(rune('A'+i)) + " is empty while a later one is not"
+				bad["options"] = Problem{Code: "optionGap", Arg: string(rune('A' + i))}
 			case len(o) > examhall.MaxTextLen:
-				bad["options"] = "option " + string(rune('A'+i)) + " is longer than 8192 bytes"
+				bad["options"] = Problem{Code: "optionLong", Arg: string(rune('A' + i))}
 			}
 		}
 		if len(opts) < 2 || len(opts) > MaxOptions {
-			bad["options"] = "a choice question needs 2 to 26 options"
+			bad["options"] = Problem{Code: "optionCount"}
 		}
 		q.Options = opts
-		correct, msg := letters(answer, len(opts))
+		correct, prob := letters(answer, len(opts))
 		switch {
-		case msg != "":
-			bad[QuestionAnswer] = msg
+		case prob.Code != "":
+			bad[QuestionAnswer] = prob
 		case q.Type == examhall.QuestionSingle && len(correct) != 1:
-			bad[QuestionAnswer] = "a single-choice question has exactly one correct letter"
+			bad[QuestionAnswer] = Problem{Code: "singleOne"}
 		case len(correct) == 0:
-			bad[QuestionAnswer] = "give the correct letters, such as AC"
+			bad[QuestionAnswer] = Problem{Code: "lettersRequired"}
 		}
 		q.Correct = correct
 	case examhall.QuestionTrueFalse:
 		v, ok := boolNames[strings.ToLower(answer)]
 		if !ok {
-			bad[QuestionAnswer] = "the answer must be true or false"
+			bad[QuestionAnswer] = Problem{Code: "trueFalse"}
 		}
 		q.IsTrue = v
 	case examhall.QuestionFill:
@@ -142,31 +191,31 @@ func (f QuestionFields) Question() (*examhall.Question, map[string]string) {
 					alts = append(alts, a)
 				}
 				if len(a) > examhall.MaxTextLen {
-					bad[QuestionAnswer] = "an accepted answer is longer than 8192 bytes"
+					bad[QuestionAnswer] = Problem{Code: "blankLong"}
 				}
 			}
 			if len(alts) == 0 {
-				bad[QuestionAnswer] = "blank " + strconv.Itoa(i+1) + " has no accepted answer (blanks are separated by | and alternatives by ;)"
+				bad[QuestionAnswer] = Problem{Code: "blankEmpty", Arg: strconv.Itoa(i + 1)}
 			}
 			q.Blanks = append(q.Blanks, alts)
 		}
 		if l := strings.TrimSpace(f.Loose); l != "" {
 			v, ok := boolNames[strings.ToLower(l)]
 			if !ok {
-				bad[QuestionLoose] = "loose must be yes or no"
+				bad[QuestionLoose] = Problem{Code: "loose"}
 			}
 			q.Loose = v
 		}
 	case examhall.QuestionShort:
 		if answer != "" {
-			bad[QuestionAnswer] = "a short-answer question has no answer here: put a model answer under reference"
+			bad[QuestionAnswer] = Problem{Code: "shortAnswer"}
 		}
 	}
 	if len(bad) > 0 {
 		return nil, bad
 	}
 	if err := q.Validate(); err != nil {
-		return nil, map[string]string{QuestionType: examhall.ErrorMessage(err)}
+		return nil, map[string]Problem{QuestionType: {Code: "invalid", Arg: examhall.ErrorMessage(err)}}
 	}
 	return q, nil
 }
@@ -184,27 +233,27 @@ func trimOptions(in []string) []string {
 }
 
 // letters parses correct options given as letters ("AC", "A,C", "a c")
-// into indexes below n, in order; msg says what is wrong.
-func letters(s string, n int) (idx []int, msg string) {
+// into indexes below n, in order, or says what is wrong.
+func letters(s string, n int) (idx []int, _ Problem) {
 	seen := map[int]bool{}
 	for _, r := range strings.ToUpper(s) {
 		switch {
 		case r == ',' || r == ' ' || r == '，' || r == '、' || r == ';':
 			continue
 		case r < 'A' || r > 'Z':
-			return nil, "the answer must be option letters, such as A or AC"
+			return nil, Problem{Code: "letters"}
 		}
 		i := int(r - 'A')
 		if i >= n {
-			return nil, "the answer names option " + string(r) + ", which the question does not have"
+			return nil, Problem{Code: "letterMissing", Arg: string(r)}
 		}
 		if seen[i] {
-			return nil, "the answer names option " + string(r) + " twice"
+			return nil, Problem{Code: "letterTwice", Arg: string(r)}
 		}
 		seen[i] = true
 		idx = append(idx, i)
 	}
-	return idx, ""
+	return idx, Problem{}
 }
 
 // Fields returns q as text, the inverse of Question.
@@ -300,11 +349,11 @@ func ParseQuestions(rows []Row) ([]*examhall.Question, []RowError, error) {
 }
 
 // joinFieldErrors lists field errors in the columns' order.
-func joinFieldErrors(errs map[string]string) string {
+func joinFieldErrors(errs map[string]Problem) string {
 	var out []string
 	for _, k := range []string{QuestionType, QuestionStem, QuestionScore, "options", QuestionAnswer, QuestionLoose, QuestionReference} {
-		if m, ok := errs[k]; ok {
-			out = append(out, k+": "+m)
+		if p, ok := errs[k]; ok {
+			out = append(out, k+": "+p.String())
 		}
 	}
 	return strings.Join(out, "; ")

@@ -662,7 +662,11 @@ func readQuestion(r *http.Request, p *Page) (sheet.QuestionFields, *examhall.Que
 		return f, nil, errs
 	}
 	q, bad := f.Question()
-	for k, msg := range bad {
+	for k, prob := range bad {
+		msg := p.T("paper.problem." + prob.Code)
+		if prob.Arg != "" {
+			msg = p.T("paper.problem."+prob.Code, prob.Arg)
+		}
 		errs.add(k, p.T("paper.field."+k)+": "+msg)
 	}
 	return f, q, errs

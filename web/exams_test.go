@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -234,6 +235,13 @@ func TestPaperEditor(t *testing.T) {
 	if len(paper()) != 5 {
 		t.Fatal("a bad question was added")
 	}
+	// In Chinese, the problems are in Chinese.
+	b.get("/?lang=zh-CN")
+	if status, _, body := b.send(base, questionForm(url.Values{"stem": {""}, "answer": {"E"}})); status != 400 ||
+		!strings.Contains(body, "题干: 请填写题干。") || !strings.Contains(body, "答案: 没有选项 E。") {
+		t.Fatalf("zh-CN problems: %d\n%s", status, body)
+	}
+	b.get("/?lang=en")
 	// The editor shows the total; edit, move and delete.
 	_, body := b.get(base)
 	mustContain(t, "editor", body, "5 question(s), total 30 points", `aria-label="Move question 2 up"`)
@@ -339,5 +347,21 @@ func TestPaperEditor(t *testing.T) {
 	rows, err := sheet.Read(data, sheet.CSV, 10)
 	if err != nil || len(rows) != 2 || rows[1].Cells[1] != "Fine" {
 		t.Fatalf("csv export: %v %v", rows, err)
+	}
+}
+
+// TestProblemCatalogue keeps a translation of every problem the question
+// form can report.
+func TestProblemCatalogue(t *testing.T) {
+	for _, lang := range []string{"en", "zh-CN"} {
+		for _, code := range sheet.ProblemCodes() {
+			b, err := os.ReadFile("locale/" + lang + "/exams.json")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(string(b), `"paper.problem.`+code+`"`) {
+				t.Errorf("%s: no paper.problem.%s", lang, code)
+			}
+		}
 	}
 }
