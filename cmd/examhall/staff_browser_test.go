@@ -4,6 +4,10 @@
 // (branch browser) is on main: then delete these lines. Run it with
 // go test -tags staffbrowser -run TestBrowserStaffLifecycle ./cmd/examhall
 
+// The build tag keeps this file out of builds until internal/browsertest
+// (branch browser) is on main: then delete these lines. Run it with
+// go test -tags staffbrowser -run TestBrowserStaffLifecycle ./cmd/examhall
+
 package main
 
 import (
@@ -130,6 +134,14 @@ func TestBrowserStaffLifecycle(t *testing.T) {
 		p.ClickNavigate(`a[href$="/paper"]`)
 		axe(t, p, "empty paper")
 		p.ClickNavigate(`a[href$="/paper/new"]`)
+		p.Navigate(p.Location() + "?lang=zh-CN")
+		p.Type(`#f-stem`, "?")
+		p.Do(chromedp.SetValue(chromedp.CSS(`#f-answer`), "E"))
+		p.ClickNavigate(`.question-form button[type="submit"]`)
+		axe(t, p, "question form with errors")
+		shot(p, "question-errors-zh")
+		p.Navigate(srv + "/admin/exams?lang=en")
+		p.Navigate(examURL + "/paper/new")
 		p.Type(`#f-stem`, "Which is a prime?")
 		p.Do(chromedp.SetValue(chromedp.CSS(`#f-options`), "4\n7\n9"))
 		p.Type(`#f-answer`, "B")
