@@ -1,5 +1,6 @@
 //go:build staffbrowser
 
+
 // The build tag keeps this file out of builds until internal/browsertest
 // (branch browser) is on main: then delete these lines. Run it with
 // go test -tags staffbrowser -run TestBrowserStaffLifecycle ./cmd/examhall
@@ -172,6 +173,22 @@ func TestBrowserStaffLifecycle(t *testing.T) {
 		if got := p.Text(`#exam-status`); got != "Published" {
 			t.Errorf("status %q", got)
 		}
+		// Once a candidate starts, the editor is locked, and says why.
+		c01, err := m.DB.FindUserByAccount(ctx, "c01")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := m.DB.StartAttempt(ctx, strings.TrimPrefix(examURL, srv+"/admin/exams/"), c01.ID, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		p.Navigate(examURL + "/paper")
+		if got := p.Text(`#paper-locked`); !strings.Contains(got, "can no longer change") {
+			t.Errorf("locked notice: %q", got)
+		}
+		if n := browsertest.Eval[int](p, `document.querySelectorAll("table.paper button:not([disabled])").length`); n != 0 {
+			t.Errorf("%d enabled buttons on a locked paper", n)
+		}
+		axe(t, p, "locked paper")
 	})
 
 	t.Run("invigilators are kept out", func(t *testing.T) {
