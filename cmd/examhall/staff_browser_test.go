@@ -1,6 +1,5 @@
 //go:build staffbrowser
 
-
 // The build tag keeps this file out of builds until internal/browsertest
 // (branch browser) is on main: then delete these lines. Run it with
 // go test -tags staffbrowser -run TestBrowserStaffLifecycle ./cmd/examhall
