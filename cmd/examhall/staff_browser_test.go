@@ -1,9 +1,3 @@
-//go:build staffbrowser
-
-// The build tag keeps this file out of builds until internal/browsertest
-// (branch browser) is on main: then delete these lines. Run it with
-// go test -tags staffbrowser -run TestBrowserStaffLifecycle ./cmd/examhall
-
 package main
 
 import (
