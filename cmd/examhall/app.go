@@ -29,6 +29,7 @@ import (
 	"examhall/store"
 	"examhall/upload"
 	"examhall/web"
+	"examhall/webhook"
 )
 
 // Main is the whole program: configuration, store, services and HTTP server.
@@ -41,6 +42,9 @@ type Main struct {
 	Auth     *auth.Service
 	Location *time.Location
 	Handler  http.Handler
+	// Sender delivers webhook events while Run runs; tests may adjust it
+	// after Open (its Poll, Timeout).
+	Sender *webhook.Sender
 
 	registry *prometheus.Registry // metrics, when DebugAddr is set
 
@@ -125,6 +129,7 @@ func (m *Main) Open(ctx context.Context) error {
 	mux.Handle("/api/v1/", (&manage.Server{
 		Auth: m.Auth, AppAuth: m.Auth, Policy: policy,
 		Users: users, Depts: db, Exams: db, Attempts: db, Rooms: rooms, Audio: db, Cheat: cheat, Apps: db,
+		Audit: db, Webhooks: db,
 		HashPassword: auth.HashPassword, PublicURL: c.publicURL(),
 		ExamineeClientURL: c.ExamineeClientURL, InvigilatorClientURL: c.InvigilatorClientURL,
 		JoinMargin: c.JoinMargin, Now: now, Location: m.Location, Log: m.Log,
@@ -148,7 +153,8 @@ func (m *Main) Open(ctx context.Context) error {
 		m.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 		h = httpapi.NewMetrics(m.registry).Wrap(h)
 	}
-	m.Handler = httpapi.Log(m.Log, httpapi.NoSniff(httpapi.CORS(c.Origins(), h)))
+	m.Handler = httpapi.Log(m.Log, httpapi.NoSniff(httpapi.CORS(c.Origins(), httpapi.ClientAddr(h))))
+	m.Sender = &webhook.Sender{Outbox: db, Wake: db.OutboxWake(), Log: m.Log}
 	return nil
 }
 
@@ -180,7 +186,9 @@ func (m *Main) warnUnconfigured(signer *live.Signer, ims *im.Service, uploads *u
 }
 
 // Run listens on the configured address and serves until ctx is done or
-// Close is called; a background reaper submits attempts whose time ran out.
+// Close is called; a background reaper submits attempts whose time ran out,
+// and a background sender delivers webhook events (several replicas on one
+// PostgreSQL share the work).
 func (m *Main) Run(ctx context.Context) error {
 	ln, err := net.Listen("tcp", m.Config.Addr)
 	if err != nil {
@@ -197,9 +205,15 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	ctx, m.stop = context.WithCancel(ctx)
 	m.done = make(chan struct{})
+	senderDone := make(chan struct{})
+	go func() {
+		defer close(senderDone)
+		m.Sender.Run(ctx)
+	}()
 	go func() {
 		defer close(m.done)
 		m.reap(ctx)
+		<-senderDone
 	}()
 	errc := make(chan error, 2)
 	go func() { errc <- m.server.Serve(ln) }()
