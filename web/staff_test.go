@@ -226,6 +226,11 @@ func TestDepartmentPages(t *testing.T) {
 		t.Fatalf("%d departments", len(ds))
 	}
 	acme := ds[0]
+	// Writes through the pages are audited like those through /api/v1.
+	if es, _, err := s.db.FindAuditEntries(ctx, examhall.AuditFilter{ObjectType: "department", ObjectID: acme.ID}); err != nil || len(es) != 1 ||
+		es[0].ActorID != s.admin.ID || es[0].Action != "create" {
+		t.Fatalf("audit of the page's write: %+v %v", es, err)
+	}
 	if status, _, _ := b.send("/admin/departments", url.Values{"name": {"Sales"}, "parent": {acme.ID}}); status != http.StatusSeeOther {
 		t.Fatalf("create child: %d", status)
 	}
