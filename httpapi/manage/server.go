@@ -18,6 +18,7 @@ import (
 
 	"examhall"
 	"examhall/httpapi"
+	"examhall/sheet"
 )
 
 // Server holds the domain services the management API calls.
@@ -221,10 +222,7 @@ type errorJSON struct {
 
 // RowError is one bad row of an import: its line in the file (the header is
 // line 1) and what is wrong with it.
-type RowError struct {
-	Line   int    `json:"line"`
-	Reason string `json:"reason"`
-}
+type RowError = sheet.RowError
 
 // rowsError is an error that carries the bad rows of an import.
 type rowsError struct {
