@@ -155,11 +155,6 @@ type markItem struct {
 	InputVal string
 }
 
-// fieldError is a form error tied to the control with ID Field.
-type fieldError struct {
-	Field, Message string
-}
-
 // Who shows a candidate, or their queue number when names are hidden.
 func (v *markingView) Who(a *markAttempt) string {
 	if v.HideNames {

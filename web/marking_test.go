@@ -12,10 +12,10 @@ import (
 	"examhall/auth"
 )
 
-// staff is the fixture's exam with staff: an admin, inv1 managing room1
+// staffB is the fixture's exam with staff: an admin, inv1 managing room1
 // (alice) and inv2 managing room2 (bob); alice and bob have submitted, so
 // their short answers await marking.
-type staff struct {
+type staffB struct {
 	*fixture
 	admin, inv1, inv2 *examhall.User
 	room1, room2      *examhall.Room
@@ -24,11 +24,11 @@ type staff struct {
 	otherExam         *examhall.Exam
 }
 
-func mustStaff(t *testing.T) *staff {
+func mustStaffB(t *testing.T) *staffB {
 	t.Helper()
 	f := mustFixture(t)
 	ctx := context.Background()
-	s := &staff{fixture: f}
+	s := &staffB{fixture: f}
 	hash, err := auth.HashPassword(f.passwd)
 	if err != nil {
 		t.Fatal(err)
@@ -65,7 +65,7 @@ func mustStaff(t *testing.T) *staff {
 		if _, err := f.db.SaveAnswers(ctx, a.ID, []examhall.Answer{{QuestionID: "s", Choices: []int{choice}}, {QuestionID: "q", Text: text}}, f.now); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := f.db.SubmitAttempt(ctx, a.ID, f.now); err != nil {
+		if _, err := f.db.SubmitAttempt(ctx, a.ID, examhall.SubmitCandidate, f.now); err != nil {
 			t.Fatal(err)
 		}
 		return a.ID
@@ -81,7 +81,7 @@ func mustStaff(t *testing.T) *staff {
 }
 
 // as returns a browser signed in as u.
-func (s *staff) as(u *examhall.User) *browser {
+func (s *staffB) as(u *examhall.User) *browser {
 	s.t.Helper()
 	b := s.browser()
 	if res := b.signIn(u.Account, s.passwd, "/"); res.StatusCode != http.StatusSeeOther {
@@ -90,31 +90,8 @@ func (s *staff) as(u *examhall.User) *browser {
 	return b
 }
 
-// send posts a form with the browser's CSRF token and returns the status,
-// the Location and the body.
-func (b *browser) send(path string, form url.Values) (int, string, string) {
-	b.f.t.Helper()
-	if form == nil {
-		form = url.Values{}
-	}
-	form.Set("csrf", b.csrf)
-	res := b.post(path, form)
-	defer res.Body.Close()
-	body, _ := io.ReadAll(res.Body)
-	return res.StatusCode, res.Header.Get("Location"), string(body)
-}
-
-func mustContain(t *testing.T, what, body string, wants ...string) {
-	t.Helper()
-	for _, w := range wants {
-		if !strings.Contains(body, w) {
-			t.Errorf("%s lacks %q", what, w)
-		}
-	}
-}
-
 func TestMarkingQueue(t *testing.T) {
-	s := mustStaff(t)
+	s := mustStaffB(t)
 	ctx := context.Background()
 	b := s.as(s.inv1)
 	status, body := b.get("/marking")
@@ -181,7 +158,7 @@ func TestMarkingQueue(t *testing.T) {
 }
 
 func TestReviewAndResults(t *testing.T) {
-	s := mustStaff(t)
+	s := mustStaffB(t)
 	ctx := context.Background()
 	// bob's short answer marked 0, alice's 20; both marked, then alice
 	// flagged in room 1.
@@ -295,7 +272,7 @@ func TestReviewAndResults(t *testing.T) {
 // TestReviewShowsReviewer: the page's header names the signed-in reviewer,
 // not the candidate under review.
 func TestReviewShowsReviewer(t *testing.T) {
-	s := mustStaff(t)
+	s := mustStaffB(t)
 	b := s.as(s.inv1)
 	_, body := b.get("/rooms/" + s.room1.ID + "/review/" + s.aliceAttempt)
 	mustContain(t, "review page", body, `<li class="who">Staff inv1`)

@@ -12,7 +12,7 @@ import (
 )
 
 func TestRoomPages(t *testing.T) {
-	s := mustStaff(t)
+	s := mustStaffB(t)
 	ctx := context.Background()
 	admin := s.as(s.admin)
 	status, body := admin.get("/rooms")
@@ -166,7 +166,7 @@ func TestRoomPages(t *testing.T) {
 // TestBroadcastsAdminOnly: an invigilator sees the exam's broadcasts but
 // may not change them, as in /api/v1.
 func TestBroadcastsAdminOnly(t *testing.T) {
-	s := mustStaff(t)
+	s := mustStaffB(t)
 	b := s.as(s.inv1)
 	status, body := b.get("/rooms/" + s.room1.ID)
 	if status != 200 || strings.Contains(body, `action="/rooms/`+s.room1.ID+`/broadcasts"`) {

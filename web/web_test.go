@@ -23,7 +23,7 @@ import (
 // fixture is a site on a real SQLite store with one open exam of every
 // question type and two candidates.
 type fixture struct {
-	t      *testing.T
+	t      testing.TB
 	db     *store.DB
 	srv    *httptest.Server
 	exam   *examhall.Exam

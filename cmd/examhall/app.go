@@ -24,11 +24,14 @@ import (
 	"examhall/httpapi/aui"
 	"examhall/httpapi/manage"
 	"examhall/httpapi/v5"
+	"examhall/httpapi/ws"
+	"examhall/hub"
 	"examhall/im"
 	"examhall/live"
 	"examhall/store"
 	"examhall/upload"
 	"examhall/web"
+	"examhall/webhook"
 )
 
 // Main is the whole program: configuration, store, services and HTTP server.
@@ -41,6 +44,19 @@ type Main struct {
 	Auth     *auth.Service
 	Location *time.Location
 	Handler  http.Handler
+	// Sender delivers webhook events while Run runs; tests may adjust it
+	// after Open (its Poll, Timeout).
+	Sender *webhook.Sender
+
+	// Hub delivers real-time events to the live room's WebSockets (GET
+	// /ws, WS), across replicas through PostgreSQL. Run starts it, Close
+	// closes it.
+	Hub *hub.Hub
+	WS  *ws.Server
+	// Signals records the signals candidates' pages send over the
+	// WebSocket; nil answers them "proctoring not available". Set it
+	// before Open.
+	Signals examhall.SignalRecorder
 
 	registry *prometheus.Registry // metrics, when DebugAddr is set
 
@@ -124,7 +140,8 @@ func (m *Main) Open(ctx context.Context) error {
 	}).Handler())
 	mux.Handle("/api/v1/", (&manage.Server{
 		Auth: m.Auth, AppAuth: m.Auth, Policy: policy,
-		Users: users, Depts: db, Exams: db, Attempts: db, Rooms: rooms, Audio: db, Cheat: cheat, Apps: db, Reviews: db,
+		Users: users, Depts: db, Exams: db, Attempts: db, Rooms: rooms, Audio: db, Cheat: cheat, Apps: db,
+		Audit: db, Webhooks: db, Reviews: db,
 		HashPassword: auth.HashPassword, PublicURL: c.publicURL(),
 		ExamineeClientURL: c.ExamineeClientURL, InvigilatorClientURL: c.InvigilatorClientURL,
 		JoinMargin: c.JoinMargin, Now: now, Location: m.Location, Log: m.Log,
@@ -138,6 +155,23 @@ func (m *Main) Open(ctx context.Context) error {
 		CSRFKey: auth.DeriveKey(key, "examhall web csrf"), Secure: strings.HasPrefix(c.publicURL(), "https://"),
 		Now: now, Location: m.Location, Log: m.Log,
 	}).Handler())
+	hubCfg := hub.Config{Events: db, Log: m.Log}
+	if db.Dialect() == store.Postgres {
+		// Replicas sharing the database (and schema) share the channel.
+		db.EventChannel = eventChannel(c.DSN())
+		hubCfg.ListenDSN, hubCfg.Channel = c.DSN(), db.EventChannel
+	}
+	m.Hub = hub.New(hubCfg)
+	signals := m.Signals
+	if signals == nil && c.LoadSignals {
+		m.Log.Warn("--load-signals: WebSocket signals are published as cheat events without cheat records or attempt checks; for load tests only")
+		signals = &signalEcho{rooms: rooms, pub: m.Hub}
+	}
+	m.WS = &ws.Server{
+		Auth: m.Auth, Policy: policy, Events: db, Hub: m.Hub, Signals: signals,
+		OriginPatterns: c.originHosts(), Log: m.Log,
+	}
+	mux.Handle("GET /ws", m.WS.Handler())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
@@ -149,7 +183,8 @@ func (m *Main) Open(ctx context.Context) error {
 		m.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 		h = httpapi.NewMetrics(m.registry).Wrap(h)
 	}
-	m.Handler = httpapi.Log(m.Log, httpapi.NoSniff(httpapi.CORS(c.Origins(), h)))
+	m.Handler = httpapi.Log(m.Log, httpapi.NoSniff(httpapi.CORS(c.Origins(), httpapi.ClientAddr(h))))
+	m.Sender = &webhook.Sender{Outbox: db, Wake: db.OutboxWake(), Log: m.Log}
 	return nil
 }
 
@@ -181,7 +216,9 @@ func (m *Main) warnUnconfigured(signer *live.Signer, ims *im.Service, uploads *u
 }
 
 // Run listens on the configured address and serves until ctx is done or
-// Close is called; a background reaper submits attempts whose time ran out.
+// Close is called; a background reaper submits attempts whose time ran out,
+// and a background sender delivers webhook events (several replicas on one
+// PostgreSQL share the work).
 func (m *Main) Run(ctx context.Context) error {
 	ln, err := net.Listen("tcp", m.Config.Addr)
 	if err != nil {
@@ -196,11 +233,21 @@ func (m *Main) Run(ctx context.Context) error {
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
 	}
+	if err := m.Hub.Start(ctx); err != nil {
+		ln.Close()
+		return err
+	}
 	ctx, m.stop = context.WithCancel(ctx)
 	m.done = make(chan struct{})
+	senderDone := make(chan struct{})
+	go func() {
+		defer close(senderDone)
+		m.Sender.Run(ctx)
+	}()
 	go func() {
 		defer close(m.done)
 		m.reap(ctx)
+		<-senderDone
 	}()
 	errc := make(chan error, 2)
 	go func() { errc <- m.server.Serve(ln) }()
@@ -234,15 +281,25 @@ func (m *Main) Addr() string {
 }
 
 // reap submits expired attempts every few seconds, so an attempt whose time
-// ran out is graded even when its candidate never comes back.
+// ran out is graded even when its candidate never comes back; and hourly
+// deletes the events older than EventRetention (the bound of replay).
 func (m *Main) reap(ctx context.Context) {
 	t := time.NewTicker(5 * time.Second)
 	defer t.Stop()
+	var trimmed time.Time
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-t.C:
+		case now := <-t.C:
+			if now.Sub(trimmed) >= time.Hour {
+				trimmed = now
+				if n, err := m.DB.DeleteEvents(ctx, now.Add(-m.Config.EventRetention)); err != nil && ctx.Err() == nil {
+					m.Log.Error("deleting old events", "err", err)
+				} else if n > 0 {
+					m.Log.Info("deleted old events", "count", n)
+				}
+			}
 			n, err := m.DB.SubmitExpiredAttempts(ctx, time.Now())
 			if err != nil && ctx.Err() == nil {
 				m.Log.Error("submitting expired attempts", "err", err)
@@ -253,12 +310,22 @@ func (m *Main) reap(ctx context.Context) {
 	}
 }
 
-// Close stops the server and the reaper and closes the store.
+// Close stops the server and the reaper, closes the hub (and so the
+// WebSockets, with 1001) and closes the store.
 func (m *Main) Close() error {
 	if m.stop != nil {
 		m.stop()
 		<-m.done
 	}
+	if m.Hub != nil {
+		m.Hub.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		if err := m.WS.Wait(ctx); err != nil {
+			m.Log.Warn("WebSockets still open at shutdown", "err", err)
+		}
+		cancel()
+	}
+
 	if m.DB != nil {
 		return m.DB.Close()
 	}

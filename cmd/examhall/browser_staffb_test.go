@@ -47,7 +47,7 @@ func TestBrowserStaffMarkReviewResults(t *testing.T) {
 		must(t, err)
 		_, err = m.DB.SaveAnswers(ctx, a.ID, answers, time.Now())
 		must(t, err)
-		_, err = m.DB.SubmitAttempt(ctx, a.ID, time.Now())
+		_, err = m.DB.SubmitAttempt(ctx, a.ID, examhall.SubmitCandidate, time.Now())
 		must(t, err)
 		return a.ID
 	}
