@@ -39,6 +39,21 @@ func (db *DB) SetReview(ctx context.Context, r *examhall.Review) error {
 		if status == examhall.AttemptInProgress {
 			return examhall.Errorf(examhall.ECONFLICT, "the attempt is still in progress: decide once it is submitted")
 		}
+		// What the audit log records: the decision before and after.
+		var before map[string]any
+		var oldDecision, oldComment string
+		err = tx.QueryRowContext(ctx, `SELECT decision, comment FROM attempt_reviews WHERE attempt_id = $1`, r.AttemptID).
+			Scan(&oldDecision, &oldComment)
+		switch {
+		case err == nil:
+			before = map[string]any{"decision": oldDecision, "comment": oldComment, "invalid": invalid}
+		case err != sql.ErrNoRows:
+			return err
+		}
+		after := map[string]any{"decision": string(r.Decision), "comment": r.Comment, "invalid": r.Decision == examhall.DecisionViolation}
+		if err := db.audit(ctx, tx, "attempt", r.AttemptID, "review", before, after); err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO attempt_reviews (attempt_id, decision, comment, reviewer_id, decided_at)
 			VALUES ($1, $2, $3, $4, $5)
 			ON CONFLICT (attempt_id) DO UPDATE SET decision = excluded.decision, comment = excluded.comment,

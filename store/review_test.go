@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"math"
+	"strings"
 	"testing"
 	"time"
 
@@ -373,6 +374,33 @@ func TestCountPending(t *testing.T) {
 		}
 		if marking, marked, err := db.CountPending(ctx, f.exam.ID); err != nil || marking != 2 || marked != 1 {
 			t.Errorf("CountPending = %d, %d, %v; want 2, 1", marking, marked, err)
+		}
+	})
+}
+
+// TestReviewAudited: a staff member's decision is in the audit log with
+// what it was before.
+func TestReviewAudited(t *testing.T) {
+	testDBs(t, func(t *testing.T, db *DB) {
+		f := mustReviewFixture(t, db)
+		rev := coreMustUser(t, db, "reviewer", examhall.RoleInvigilator, "")
+		ctx := auditCtx(rev, "203.0.113.9")
+		for _, d := range []examhall.Decision{examhall.DecisionSuspicious, examhall.DecisionViolation} {
+			if err := db.SetReview(ctx, &examhall.Review{AttemptID: f.a, Decision: d, Comment: "seen", ReviewerID: rev.ID}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		es, _, err := db.FindAuditEntries(context.Background(), examhall.AuditFilter{ObjectID: f.a, Action: "review"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(es) != 2 {
+			t.Fatalf("%d audit entries, want 2", len(es))
+		}
+		// Newest first: suspicious → violation, invalid from false to true.
+		if got := string(es[0].Before) + " " + string(es[0].After); !strings.Contains(got, `"suspicious"`) || !strings.Contains(got, `"violation"`) ||
+			es[0].ActorID != rev.ID || es[0].ObjectType != "attempt" {
+			t.Errorf("audit entry = %+v (%s)", es[0], got)
 		}
 	})
 }
