@@ -32,8 +32,10 @@ const (
 	MaxSnapshotPixels = 4096 // width or height of one snapshot
 )
 
-// Service is the proctoring service. Events and Publisher may be nil: the
-// changes are then only stored (no replay, no live pages).
+// Service is the proctoring service. Each event is appended to Events (when
+// set) and then published; leave Events nil when the Publisher stores
+// events itself (hub.Hub does, to deliver them in Seq order). Both may be
+// nil: the changes are then only stored (no replay, no live pages).
 type Service struct {
 	Exams     examhall.ExamService
 	Attempts  examhall.AttemptService
@@ -220,7 +222,7 @@ type cheatEvent struct {
 	ID         int64     `json:"id"` // the cheat record
 	AttemptID  string    `json:"attemptId"`
 	UserID     string    `json:"userId"`
-	Type       string    `json:"type"`
+	DetectType string    `json:"detectType"`
 	At         time.Time `json:"at"`
 	Seconds    float64   `json:"seconds,omitempty"`
 	SnapshotID string    `json:"snapshotId,omitempty"`
@@ -268,7 +270,7 @@ func (s *Service) RecordSignal(ctx context.Context, attemptID string, sig examha
 		return nil, err
 	}
 	s.emit(ctx, &examhall.Event{ExamID: a.ExamID, RoomID: roomID, UserID: a.UserID, Type: examhall.EventCheat}, cheatEvent{
-		ID: rec.ID, AttemptID: a.ID, UserID: a.UserID, Type: rec.DetectType, At: at, Seconds: sig.Seconds,
+		ID: rec.ID, AttemptID: a.ID, UserID: a.UserID, DetectType: rec.DetectType, At: at, Seconds: sig.Seconds,
 		SnapshotID: sig.SnapshotID, Violation: violation, Switches: switches})
 	res := &examhall.SignalResult{Switches: switches, Violation: violation}
 	if isSwitch && e.Proctoring.SwitchLimit > 0 && switches >= e.Proctoring.SwitchLimit {
