@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -19,6 +20,7 @@ import (
 
 	"examhall"
 	"examhall/auth"
+	"examhall/blob"
 	"examhall/cache"
 	"examhall/httpapi"
 	"examhall/httpapi/aui"
@@ -28,6 +30,7 @@ import (
 	"examhall/hub"
 	"examhall/im"
 	"examhall/live"
+	"examhall/proctor"
 	"examhall/store"
 	"examhall/upload"
 	"examhall/web"
@@ -47,6 +50,10 @@ type Main struct {
 	// Sender delivers webhook events while Run runs; tests may adjust it
 	// after Open (its Poll, Timeout).
 	Sender *webhook.Sender
+	// Proctor runs proctoring (snapshots, signals, invigilators' actions);
+	// the web pages and the WebSocket hub call it in-process.
+	Proctor *proctor.Service
+	Blobs   examhall.BlobStore // where snapshots are kept
 
 	// Hub delivers real-time events to the live room's WebSockets (GET
 	// /ws, WS), across replicas through PostgreSQL. Run starts it, Close
@@ -54,8 +61,7 @@ type Main struct {
 	Hub *hub.Hub
 	WS  *ws.Server
 	// Signals records the signals candidates' pages send over the
-	// WebSocket; nil answers them "proctoring not available". Set it
-	// before Open.
+	// WebSocket: Proctor unless set before Open (or --load-signals).
 	Signals examhall.SignalRecorder
 
 	registry *prometheus.Registry // metrics, when DebugAddr is set
@@ -123,6 +129,21 @@ func (m *Main) Open(ctx context.Context) error {
 	policy := examhall.Policy{Rooms: rooms}
 	now := time.Now
 
+	hubCfg := hub.Config{Events: db, Log: m.Log}
+	if db.Dialect() == store.Postgres {
+		// Replicas sharing the database (and schema) share the channel.
+		db.EventChannel = eventChannel(c.DSN())
+		hubCfg.ListenDSN, hubCfg.Channel = c.DSN(), db.EventChannel
+	}
+	m.Hub = hub.New(hubCfg)
+	if m.Blobs, err = m.openBlobs(); err != nil {
+		return err
+	}
+	// Proctoring's events go through the hub, which stores each (for
+	// replay, Seq) before delivering it, in order, on every replica.
+	m.Proctor = &proctor.Service{Exams: db, Attempts: db, Rooms: rooms, Store: db, Blobs: m.Blobs,
+		Publisher: m.Hub, Policy: policy, Now: now, Log: m.Log}
+
 	mux := http.NewServeMux()
 	ims, uploads := im.New(c.IM, client, now), upload.New(c.Upload, client, now)
 	m.warnUnconfigured(signer, ims, uploads)
@@ -141,7 +162,7 @@ func (m *Main) Open(ctx context.Context) error {
 	mux.Handle("/api/v1/", (&manage.Server{
 		Auth: m.Auth, AppAuth: m.Auth, Policy: policy,
 		Users: users, Depts: db, Exams: db, Attempts: db, Rooms: rooms, Audio: db, Cheat: cheat, Apps: db,
-		Audit: db, Webhooks: db, Reviews: db,
+		Audit: db, Webhooks: db, Proctor: m.Proctor, Reviews: db,
 		HashPassword: auth.HashPassword, PublicURL: c.publicURL(),
 		ExamineeClientURL: c.ExamineeClientURL, InvigilatorClientURL: c.InvigilatorClientURL,
 		JoinMargin: c.JoinMargin, Now: now, Location: m.Location, Log: m.Log,
@@ -155,17 +176,14 @@ func (m *Main) Open(ctx context.Context) error {
 		CSRFKey: auth.DeriveKey(key, "examhall web csrf"), Secure: strings.HasPrefix(c.publicURL(), "https://"),
 		Now: now, Location: m.Location, Log: m.Log,
 	}).Handler())
-	hubCfg := hub.Config{Events: db, Log: m.Log}
-	if db.Dialect() == store.Postgres {
-		// Replicas sharing the database (and schema) share the channel.
-		db.EventChannel = eventChannel(c.DSN())
-		hubCfg.ListenDSN, hubCfg.Channel = c.DSN(), db.EventChannel
-	}
-	m.Hub = hub.New(hubCfg)
 	signals := m.Signals
-	if signals == nil && c.LoadSignals {
+	switch {
+	case signals != nil:
+	case c.LoadSignals:
 		m.Log.Warn("--load-signals: WebSocket signals are published as cheat events without cheat records or attempt checks; for load tests only")
 		signals = &signalEcho{rooms: rooms, pub: m.Hub}
+	default:
+		signals = m.Proctor
 	}
 	m.WS = &ws.Server{
 		Auth: m.Auth, Policy: policy, Events: db, Hub: m.Hub, Signals: signals,
@@ -186,6 +204,20 @@ func (m *Main) Open(ctx context.Context) error {
 	m.Handler = httpapi.Log(m.Log, httpapi.NoSniff(httpapi.CORS(c.Origins(), httpapi.ClientAddr(h))))
 	m.Sender = &webhook.Sender{Outbox: db, Wake: db.OutboxWake(), Log: m.Log}
 	return nil
+}
+
+// openBlobs returns the configured S3-compatible store, or else a store on
+// the local disk under the data directory.
+func (m *Main) openBlobs() (examhall.BlobStore, error) {
+	c := &m.Config
+	if c.Blob.Configured() {
+		return blob.NewS3(c.Blob, nil)
+	}
+	if c.DB != "" {
+		m.Log.Warn("snapshots are kept on this machine's disk: replicas sharing the PostgreSQL database do not see each other's; set EXAMHALL_BLOB_S3_* to share them",
+			"dir", filepath.Join(c.Data, "blobs"))
+	}
+	return blob.NewDisk(filepath.Join(c.Data, "blobs"))
 }
 
 // warnUnconfigured says at start which providers are missing settings, so
