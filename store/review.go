@@ -135,9 +135,10 @@ func (db *DB) FindReview(ctx context.Context, attemptID string) (*examhall.Revie
 
 // FindFlagged returns the exam's closed attempts whose candidate has cheat
 // records in the exam (only the room's, with f.RoomID), with the counts by
-// detect type, the severity and the decision. Cheat records carry no
-// attempt, so each of a candidate's attempts gets all of the candidate's
-// records.
+// detect type, whether the switch limit submitted it (its switches reached
+// the exam's switch limit), the severity and the decision. Records are
+// counted by candidate, so each of a candidate's attempts gets all of the
+// candidate's records in the exam (or room).
 func (db *DB) FindFlagged(ctx context.Context, f examhall.FlaggedFilter) ([]*examhall.Flagged, error) {
 	counts := map[string]map[string]int{} // user → type → n
 	rows, err := db.r.QueryContext(ctx, `SELECT user_id, detect_type, COUNT(*) FROM cheat_records
@@ -168,8 +169,9 @@ func (db *DB) FindFlagged(ctx context.Context, f examhall.FlaggedFilter) ([]*exa
 	for u := range counts {
 		users = append(users, u)
 	}
-	rows, err = db.r.QueryContext(ctx, `SELECT `+gradeColumns+`, u.account, u.name, `+reviewColumns+`
-		FROM attempts a JOIN users u ON u.id = a.user_id
+	rows, err = db.r.QueryContext(ctx, `SELECT `+gradeColumns+`, u.account, u.name, `+reviewColumns+`,
+			e.switch_limit > 0 AND a.switches >= e.switch_limit
+		FROM attempts a JOIN users u ON u.id = a.user_id JOIN exams e ON e.id = a.exam_id
 		LEFT JOIN attempt_reviews r ON r.attempt_id = a.id
 		LEFT JOIN users ru ON ru.id = r.reviewer_id
 		WHERE a.exam_id = $1 AND a.status <> 'in_progress' AND a.user_id IN (`+db.engineList(2)+`)`,
@@ -182,7 +184,8 @@ func (db *DB) FindFlagged(ctx context.Context, f examhall.FlaggedFilter) ([]*exa
 	for rows.Next() {
 		var ar attemptRow
 		var rr reviewRow
-		dest := append(append(ar.dest(), &ar.a.UserAccount, &ar.a.UserName), rr.dest()...)
+		var switchLimit bool
+		dest := append(append(append(ar.dest(), &ar.a.UserAccount, &ar.a.UserName), rr.dest()...), &switchLimit)
 		if err := rows.Scan(dest...); err != nil {
 			return nil, fmt.Errorf("find flagged: %w", err)
 		}
@@ -191,7 +194,8 @@ func (db *DB) FindFlagged(ctx context.Context, f examhall.FlaggedFilter) ([]*exa
 			return nil, fmt.Errorf("find flagged: %w", err)
 		}
 		c := counts[a.UserID]
-		out = append(out, &examhall.Flagged{Attempt: a, Signals: c, Severity: examhall.Severity(c, false), Review: rr.review()})
+		out = append(out, &examhall.Flagged{Attempt: a, Signals: c, SwitchLimit: switchLimit,
+			Severity: examhall.Severity(c, switchLimit), Review: rr.review()})
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("find flagged: %w", err)

@@ -309,16 +309,23 @@ func TestFindFlagged(t *testing.T) {
 			}
 			return out
 		}
-		// switch 3 each, noface 2, phone 3, others 1.
+		// D was submitted by the switch limit (2 switches, limit 2).
+		if _, err := db.w.ExecContext(ctx, `UPDATE exams SET switch_limit = 2 WHERE id = $1`, f.exam.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.w.ExecContext(ctx, `UPDATE attempts SET switches = 2 WHERE id = $1`, f.d); err != nil {
+			t.Fatal(err)
+		}
+		// switch 3 each, noface 2, phone 3, others 1; the switch limit 1000.
 		want := []row{
+			{f.d, 1003, map[string]int{"phone": 1}, ""},
 			{f.a, 8, map[string]int{"switch": 2, "noface": 1}, ""},
-			{f.d, 3, map[string]int{"phone": 1}, ""},
 			{f.c, 1, map[string]int{"weird": 1}, examhall.DecisionSuspicious},
 		}
 		if diff := gocmp.Diff(want, rows(examhall.FlaggedFilter{ExamID: f.exam.ID})); diff != "" {
 			t.Errorf("exam (-want +got):\n%s", diff)
 		}
-		if diff := gocmp.Diff([]row{want[0], want[2]}, rows(examhall.FlaggedFilter{ExamID: f.exam.ID, RoomID: room1.ID})); diff != "" {
+		if diff := gocmp.Diff([]row{want[1], want[2]}, rows(examhall.FlaggedFilter{ExamID: f.exam.ID, RoomID: room1.ID})); diff != "" {
 			t.Errorf("room 1 (-want +got):\n%s", diff)
 		}
 		if got := rows(examhall.FlaggedFilter{ExamID: engineMustExam(t, db).ID}); len(got) != 0 {
