@@ -89,6 +89,8 @@ type Signal struct {
 type SignalResult struct {
 	Switches  int  `json:"switches"`  // the attempt's page switches so far
 	Submitted bool `json:"submitted"` // the switch limit was reached: the attempt is closed
+	// Violation: this absence lasted longer than the exam's switchMaxSeconds.
+	Violation bool `json:"violation,omitempty"`
 }
 
 // SignalRecorder records the signals of candidates' pages.

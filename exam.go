@@ -47,6 +47,7 @@ type Exam struct {
 	AudienceDeptIDs  []string   `json:"audienceDeptIds,omitempty"`
 	AudienceUserIDs  []string   `json:"audienceUserIds,omitempty"`
 	Status           ExamStatus `json:"status"`
+	Proctoring       Proctoring `json:"proctoring"`
 	CreatedBy        string     `json:"createdBy,omitempty"`
 	CreatedAt        time.Time  `json:"createdAt"`
 	UpdatedAt        time.Time  `json:"updatedAt"`
@@ -87,6 +88,7 @@ type ExamUpdate struct {
 	AudienceDeptIDs  *[]string
 	AudienceUserIDs  *[]string
 	Status           *ExamStatus
+	Proctoring       *ProctoringUpdate
 }
 
 // Apply copies upd's set fields into e.
@@ -106,6 +108,9 @@ func (upd ExamUpdate) Apply(e *Exam) {
 	set(&e.AudienceDeptIDs, upd.AudienceDeptIDs)
 	set(&e.AudienceUserIDs, upd.AudienceUserIDs)
 	set(&e.Status, upd.Status)
+	if upd.Proctoring != nil {
+		upd.Proctoring.Apply(&e.Proctoring)
+	}
 }
 
 // set stores *v in dst when v is not nil.
@@ -193,6 +198,9 @@ func (e *Exam) Validate() error {
 		return Errorf(EINVALID, "allowTimes must be at least 1")
 	case e.IntegralRate < 0:
 		return Errorf(EINVALID, "integralRate must not be negative")
+	}
+	if err := e.Proctoring.Validate(); err != nil {
+		return err
 	}
 	switch e.Audience {
 	case AudienceAll, AudienceDepts, AudienceUsers:

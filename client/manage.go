@@ -188,6 +188,8 @@ type ExamRequest struct {
 	Audience         *examhall.Audience `json:"audience,omitempty"`
 	AudienceDeptIDs  *[]string          `json:"audienceDeptIds,omitempty"`
 	AudienceUserIDs  *[]string          `json:"audienceUserIds,omitempty"`
+	// Proctoring changes the proctoring settings it names.
+	Proctoring *examhall.ProctoringUpdate `json:"proctoring,omitempty"`
 }
 
 // CreateExam creates a draft exam. Admins only; EINVALID on bad fields.

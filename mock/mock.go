@@ -5,6 +5,7 @@ package mock
 
 import (
 	"context"
+	"io"
 	"time"
 
 	"examhall"
@@ -761,4 +762,91 @@ func (m *UserService) UpdateUser(ctx context.Context, id string, upd examhall.Us
 		panic("mock: unexpected call to UserService.UpdateUser")
 	}
 	return m.UpdateUserFn(ctx, id, upd)
+}
+
+// ProctorService mocks examhall.ProctorService.
+type ProctorService struct {
+	RecordSignalFn  func(ctx context.Context, attemptID string, s examhall.Signal) (*examhall.SignalResult, error)
+	AddSnapshotFn   func(ctx context.Context, attemptID string, jpeg []byte) (*examhall.Snapshot, error)
+	OpenSnapshotFn  func(ctx context.Context, id string) (*examhall.Snapshot, io.ReadCloser, error)
+	SendMessageFn   func(ctx context.Context, roomID, userID, text string) (*examhall.Action, error)
+	ExtendAttemptFn func(ctx context.Context, attemptID string, minutes int) (*examhall.Attempt, error)
+	ForceSubmitFn   func(ctx context.Context, attemptID string) (*examhall.Attempt, error)
+	EndRoomFn       func(ctx context.Context, roomID string) (*examhall.Room, int, error)
+	TimelineFn      func(ctx context.Context, attemptID string) ([]*examhall.TimelineEntry, error)
+	LiveFn          func(ctx context.Context, roomID string) (*examhall.RoomLive, error)
+}
+
+var _ examhall.ProctorService = (*ProctorService)(nil)
+
+// RecordSignal calls RecordSignalFn.
+func (m *ProctorService) RecordSignal(ctx context.Context, attemptID string, s examhall.Signal) (*examhall.SignalResult, error) {
+	if m.RecordSignalFn == nil {
+		panic("mock: unexpected call to ProctorService.RecordSignal")
+	}
+	return m.RecordSignalFn(ctx, attemptID, s)
+}
+
+// AddSnapshot calls AddSnapshotFn.
+func (m *ProctorService) AddSnapshot(ctx context.Context, attemptID string, jpeg []byte) (*examhall.Snapshot, error) {
+	if m.AddSnapshotFn == nil {
+		panic("mock: unexpected call to ProctorService.AddSnapshot")
+	}
+	return m.AddSnapshotFn(ctx, attemptID, jpeg)
+}
+
+// OpenSnapshot calls OpenSnapshotFn.
+func (m *ProctorService) OpenSnapshot(ctx context.Context, id string) (*examhall.Snapshot, io.ReadCloser, error) {
+	if m.OpenSnapshotFn == nil {
+		panic("mock: unexpected call to ProctorService.OpenSnapshot")
+	}
+	return m.OpenSnapshotFn(ctx, id)
+}
+
+// SendMessage calls SendMessageFn.
+func (m *ProctorService) SendMessage(ctx context.Context, roomID, userID, text string) (*examhall.Action, error) {
+	if m.SendMessageFn == nil {
+		panic("mock: unexpected call to ProctorService.SendMessage")
+	}
+	return m.SendMessageFn(ctx, roomID, userID, text)
+}
+
+// ExtendAttempt calls ExtendAttemptFn.
+func (m *ProctorService) ExtendAttempt(ctx context.Context, attemptID string, minutes int) (*examhall.Attempt, error) {
+	if m.ExtendAttemptFn == nil {
+		panic("mock: unexpected call to ProctorService.ExtendAttempt")
+	}
+	return m.ExtendAttemptFn(ctx, attemptID, minutes)
+}
+
+// ForceSubmit calls ForceSubmitFn.
+func (m *ProctorService) ForceSubmit(ctx context.Context, attemptID string) (*examhall.Attempt, error) {
+	if m.ForceSubmitFn == nil {
+		panic("mock: unexpected call to ProctorService.ForceSubmit")
+	}
+	return m.ForceSubmitFn(ctx, attemptID)
+}
+
+// EndRoom calls EndRoomFn.
+func (m *ProctorService) EndRoom(ctx context.Context, roomID string) (*examhall.Room, int, error) {
+	if m.EndRoomFn == nil {
+		panic("mock: unexpected call to ProctorService.EndRoom")
+	}
+	return m.EndRoomFn(ctx, roomID)
+}
+
+// Timeline calls TimelineFn.
+func (m *ProctorService) Timeline(ctx context.Context, attemptID string) ([]*examhall.TimelineEntry, error) {
+	if m.TimelineFn == nil {
+		panic("mock: unexpected call to ProctorService.Timeline")
+	}
+	return m.TimelineFn(ctx, attemptID)
+}
+
+// Live calls LiveFn.
+func (m *ProctorService) Live(ctx context.Context, roomID string) (*examhall.RoomLive, error) {
+	if m.LiveFn == nil {
+		panic("mock: unexpected call to ProctorService.Live")
+	}
+	return m.LiveFn(ctx, roomID)
 }

@@ -18,7 +18,8 @@ var _ examhall.ExamService = (*DB)(nil)
 // examColumns are the columns examRow scans, from exams aliased e.
 const examColumns = `e.id, e.name, e.begin_time, e.end_time, e.answer_minutes, e.pass_score, e.paper_score,
 	e.allow_times, e.integral_rate, e.shuffle_questions, e.shuffle_options, e.partial_credit,
-	e.audience, e.status, e.created_by, e.created_at, e.updated_at`
+	e.audience, e.status, e.created_by, e.created_at, e.updated_at,
+	e.proctoring_enabled, e.switch_limit, e.switch_max_seconds, e.require_fullscreen, e.snapshot_seconds, e.face_check`
 
 // examRow scans examColumns.
 type examRow struct {
@@ -30,7 +31,9 @@ func (r *examRow) dest() []any {
 	e := &r.e
 	return []any{&e.ID, &e.Name, &r.begin, &r.end, &e.AnswerMinutes, &e.PassScore, &e.PaperScore,
 		&e.AllowTimes, &e.IntegralRate, &e.ShuffleQuestions, &e.ShuffleOptions, &e.PartialCredit,
-		&e.Audience, &e.Status, &e.CreatedBy, &r.created, &r.upd}
+		&e.Audience, &e.Status, &e.CreatedBy, &r.created, &r.upd,
+		&e.Proctoring.Enabled, &e.Proctoring.SwitchLimit, &e.Proctoring.SwitchMaxSeconds,
+		&e.Proctoring.RequireFullscreen, &e.Proctoring.SnapshotSeconds, &e.Proctoring.FaceCheck}
 }
 
 func (r *examRow) exam() *examhall.Exam {
@@ -225,6 +228,9 @@ func (db *DB) CreateExam(ctx context.Context, e *examhall.Exam) error {
 func newExam(e *examhall.Exam) (*examhall.Exam, error) {
 	ne := *e
 	ne.BeginTime, ne.EndTime = msTime(ne.BeginTime), msTime(ne.EndTime)
+	if ne.Proctoring.SnapshotSeconds == 0 {
+		ne.Proctoring.SnapshotSeconds = examhall.DefaultSnapshotSeconds
+	}
 	if err := ne.Validate(); err != nil {
 		return nil, err
 	}
@@ -242,11 +248,15 @@ func newExam(e *examhall.Exam) (*examhall.Exam, error) {
 func (db *DB) insertExam(ctx context.Context, tx *sql.Tx, e *examhall.Exam, now time.Time) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO exams (id, name, begin_time, end_time, answer_minutes,
 		pass_score, paper_score, allow_times, integral_rate, shuffle_questions, shuffle_options,
-		partial_credit, audience, status, created_by, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16)`,
+		partial_credit, audience, status, created_by, created_at, updated_at,
+		proctoring_enabled, switch_limit, switch_max_seconds, require_fullscreen, snapshot_seconds, face_check)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16,
+		$17, $18, $19, $20, $21, $22)`,
 		e.ID, e.Name, ms(e.BeginTime), ms(e.EndTime), e.AnswerMinutes, e.PassScore, e.PaperScore,
 		e.AllowTimes, e.IntegralRate, e.ShuffleQuestions, e.ShuffleOptions, e.PartialCredit,
-		string(e.Audience), string(e.Status), e.CreatedBy, ms(now))
+		string(e.Audience), string(e.Status), e.CreatedBy, ms(now),
+		e.Proctoring.Enabled, e.Proctoring.SwitchLimit, e.Proctoring.SwitchMaxSeconds,
+		e.Proctoring.RequireFullscreen, e.Proctoring.SnapshotSeconds, e.Proctoring.FaceCheck)
 	if isUnique(err) {
 		return examhall.Errorf(examhall.ECONFLICT, "exam id %q is taken", e.ID)
 	} else if err != nil {
@@ -358,10 +368,14 @@ func (db *DB) UpdateExam(ctx context.Context, id string, upd examhall.ExamUpdate
 		if _, err := tx.ExecContext(ctx, `UPDATE exams SET name = $2, begin_time = $3, end_time = $4,
 			answer_minutes = $5, pass_score = $6, paper_score = $7, allow_times = $8, integral_rate = $9,
 			shuffle_questions = $10, shuffle_options = $11, partial_credit = $12, audience = $13,
-			status = $14, updated_at = $15 WHERE id = $1`,
+			status = $14, updated_at = $15, proctoring_enabled = $16, switch_limit = $17,
+			switch_max_seconds = $18, require_fullscreen = $19, snapshot_seconds = $20, face_check = $21
+			WHERE id = $1`,
 			id, e.Name, ms(e.BeginTime), ms(e.EndTime), e.AnswerMinutes, e.PassScore, e.PaperScore,
 			e.AllowTimes, e.IntegralRate, e.ShuffleQuestions, e.ShuffleOptions, e.PartialCredit,
-			string(e.Audience), string(e.Status), ms(e.UpdatedAt)); err != nil {
+			string(e.Audience), string(e.Status), ms(e.UpdatedAt),
+			e.Proctoring.Enabled, e.Proctoring.SwitchLimit, e.Proctoring.SwitchMaxSeconds,
+			e.Proctoring.RequireFullscreen, e.Proctoring.SnapshotSeconds, e.Proctoring.FaceCheck); err != nil {
 			return err
 		}
 		if e.PassScore != passScore || e.IntegralRate != rate {

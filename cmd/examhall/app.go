@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -19,6 +20,7 @@ import (
 
 	"examhall"
 	"examhall/auth"
+	"examhall/blob"
 	"examhall/cache"
 	"examhall/httpapi"
 	"examhall/httpapi/aui"
@@ -26,6 +28,7 @@ import (
 	"examhall/httpapi/v5"
 	"examhall/im"
 	"examhall/live"
+	"examhall/proctor"
 	"examhall/store"
 	"examhall/upload"
 	"examhall/web"
@@ -41,6 +44,10 @@ type Main struct {
 	Auth     *auth.Service
 	Location *time.Location
 	Handler  http.Handler
+	// Proctor runs proctoring (snapshots, signals, invigilators' actions);
+	// the web pages and the WebSocket hub call it in-process.
+	Proctor *proctor.Service
+	Blobs   examhall.BlobStore // where snapshots are kept
 
 	registry *prometheus.Registry // metrics, when DebugAddr is set
 
@@ -105,6 +112,16 @@ func (m *Main) Open(ctx context.Context) error {
 	policy := examhall.Policy{Rooms: rooms}
 	now := time.Now
 
+	if m.Blobs, err = m.openBlobs(); err != nil {
+		return err
+	}
+	// The hub's EventService and Publisher replace these two once it is
+	// merged; until then events are neither stored for replay nor sent.
+	var events examhall.EventService
+	var publisher examhall.Publisher = proctor.Discard{}
+	m.Proctor = &proctor.Service{Users: users, Exams: db, Attempts: db, Rooms: rooms, Store: db, Blobs: m.Blobs,
+		Events: events, Publisher: publisher, Policy: policy, Now: now, Log: m.Log}
+
 	mux := http.NewServeMux()
 	ims, uploads := im.New(c.IM, client, now), upload.New(c.Upload, client, now)
 	m.warnUnconfigured(signer, ims, uploads)
@@ -122,7 +139,7 @@ func (m *Main) Open(ctx context.Context) error {
 	mux.Handle("/api/v1/", (&manage.Server{
 		Auth: m.Auth, AppAuth: m.Auth, Policy: policy,
 		Users: users, Depts: db, Exams: db, Attempts: db, Rooms: rooms, Audio: db, Cheat: cheat, Apps: db,
-		HashPassword: auth.HashPassword, PublicURL: c.publicURL(),
+		Proctor: m.Proctor, HashPassword: auth.HashPassword, PublicURL: c.publicURL(),
 		ExamineeClientURL: c.ExamineeClientURL, InvigilatorClientURL: c.InvigilatorClientURL,
 		JoinMargin: c.JoinMargin, Now: now, Location: m.Location, Log: m.Log,
 	}).Handler())
@@ -147,6 +164,20 @@ func (m *Main) Open(ctx context.Context) error {
 	}
 	m.Handler = httpapi.Log(m.Log, httpapi.CORS(c.Origins(), h))
 	return nil
+}
+
+// openBlobs returns the configured S3-compatible store, or else a store on
+// the local disk under the data directory.
+func (m *Main) openBlobs() (examhall.BlobStore, error) {
+	c := &m.Config
+	if c.Blob.Configured() {
+		return blob.NewS3(c.Blob, nil)
+	}
+	if c.DB != "" {
+		m.Log.Warn("snapshots are kept on this machine's disk: replicas sharing the PostgreSQL database do not see each other's; set EXAMHALL_BLOB_S3_* to share them",
+			"dir", filepath.Join(c.Data, "blobs"))
+	}
+	return blob.NewDisk(filepath.Join(c.Data, "blobs"))
 }
 
 // warnUnconfigured says at start which providers are missing settings, so

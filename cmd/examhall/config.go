@@ -13,6 +13,7 @@ import (
 	_ "time/tzdata" // a bare machine still knows Asia/Shanghai
 
 	"examhall"
+	"examhall/blob"
 	"examhall/im"
 	"examhall/live"
 	"examhall/upload"
@@ -47,6 +48,9 @@ type Config struct {
 	Live   live.Config
 	IM     im.Config
 	Upload upload.Config
+	// Blob is the S3-compatible store of snapshots (EXAMHALL_BLOB_S3_*);
+	// unset, snapshots go to Data/blobs.
+	Blob blob.S3Config
 }
 
 // DefaultConfig returns the defaults: SQLite under ./data on :7001.
@@ -90,6 +94,11 @@ func (c *Config) Validate() error {
 	}
 	if c.JoinMargin < 0 {
 		errs = append(errs, errors.New("EXAMHALL_JOIN_MARGIN must not be negative"))
+	}
+	if c.Blob.Configured() {
+		if err := c.Blob.Validate(); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	if c.DebugAddr != "" && c.DebugToken == "" {
 		if host, _, err := net.SplitHostPort(c.DebugAddr); err != nil {
@@ -206,6 +215,15 @@ func (c *Config) loadSecrets() {
 		AccessKeyID:     env("EXAMHALL_ALIYUN_ACCESS_KEY_ID"),
 		AccessKeySecret: env("EXAMHALL_ALIYUN_ACCESS_KEY_SECRET"),
 		Duration:        envDuration("EXAMHALL_UPLOAD_DURATION", 0),
+	}
+	c.Blob = blob.S3Config{
+		Endpoint:  env("EXAMHALL_BLOB_S3_ENDPOINT"),
+		Bucket:    env("EXAMHALL_BLOB_S3_BUCKET"),
+		AccessKey: env("EXAMHALL_BLOB_S3_ACCESS_KEY"),
+		SecretKey: env("EXAMHALL_BLOB_S3_SECRET_KEY"),
+		Region:    env("EXAMHALL_BLOB_S3_REGION"),
+		Secure:    envBool("EXAMHALL_BLOB_S3_SECURE", true),
+		Prefix:    env("EXAMHALL_BLOB_S3_PREFIX"),
 	}
 }
 

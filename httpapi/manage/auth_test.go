@@ -82,6 +82,16 @@ func TestAuthorization(t *testing.T) {
 		{pattern: "DELETE /api/v1/rooms/{id}/members/{userId}", path: "/api/v1/rooms/r1/members/u-exa", admin: nc, inv: nc, exa: fb},
 		{pattern: "GET /api/v1/rooms/{id}/links", path: "/api/v1/rooms/r1/links", admin: ok, inv: ok, exa: fb},
 
+		{pattern: "POST /api/v1/attempts/{id}/snapshots", path: "/api/v1/attempts/a1/snapshots", body: "\xff\xd8\xff\xe0", contentType: "image/jpeg", admin: fb, inv: fb, exa: cr},
+		{pattern: "GET /api/v1/snapshots/{id}", path: "/api/v1/snapshots/s1", admin: ok, inv: ok, exa: ok},
+		{pattern: "POST /api/v1/attempts/{id}/signals", path: "/api/v1/attempts/a1/signals", body: `{"type":"switch","seconds":2}`, admin: fb, inv: fb, exa: ok},
+		{pattern: "POST /api/v1/attempts/{id}/extend", path: "/api/v1/attempts/a1/extend", body: `{"minutes":5}`, admin: ok, inv: ok, exa: fb},
+		{pattern: "POST /api/v1/attempts/{id}/force-submit", path: "/api/v1/attempts/a1/force-submit", admin: ok, inv: ok, exa: fb},
+		{pattern: "GET /api/v1/attempts/{id}/timeline", path: "/api/v1/attempts/a1/timeline", admin: ok, inv: ok, exa: fb},
+		{pattern: "POST /api/v1/rooms/{id}/messages", path: "/api/v1/rooms/r1/messages", body: `{"userId":"u-exa","text":"Look up"}`, admin: cr, inv: cr, exa: fb},
+		{pattern: "POST /api/v1/rooms/{id}/end", path: "/api/v1/rooms/r1/end", admin: ok, inv: ok, exa: fb},
+		{pattern: "GET /api/v1/rooms/{id}/live", path: "/api/v1/rooms/r1/live", admin: ok, inv: ok, exa: fb},
+
 		{pattern: "GET /api/v1/audios", path: "/api/v1/audios?classify=1", admin: ok, inv: ok, exa: fb},
 		{pattern: "POST /api/v1/audios", path: "/api/v1/audios", body: `{"name":"Start","url":"https://cdn.example/s.mp3"}`, admin: cr, inv: fb, exa: fb},
 		{pattern: "GET /api/v1/audios/{id}", path: "/api/v1/audios/au1", admin: ok, inv: ok, exa: fb},

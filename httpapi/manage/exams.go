@@ -31,6 +31,8 @@ type examRequest struct {
 	AudienceDeptIDs  *[]string            `json:"audienceDeptIds"`
 	AudienceUserIDs  *[]string            `json:"audienceUserIds"`
 	Status           *examhall.ExamStatus `json:"status"`
+	// Proctoring changes only the settings it names.
+	Proctoring *examhall.ProctoringUpdate `json:"proctoring"`
 }
 
 // update returns the request as a partial update.
@@ -40,6 +42,7 @@ func (q *examRequest) update() examhall.ExamUpdate {
 		PassScore: q.PassScore, PaperScore: q.PaperScore, AllowTimes: q.AllowTimes, IntegralRate: q.IntegralRate,
 		ShuffleQuestions: q.ShuffleQuestions, ShuffleOptions: q.ShuffleOptions, PartialCredit: q.PartialCredit,
 		Audience: q.Audience, AudienceDeptIDs: q.AudienceDeptIDs, AudienceUserIDs: q.AudienceUserIDs, Status: q.Status,
+		Proctoring: q.Proctoring,
 	}
 }
 
@@ -118,7 +121,7 @@ func (s *Server) listExams(w http.ResponseWriter, r *http.Request) error {
 }
 
 // createExam creates a draft exam. Defaults: allowTimes 1, integralRate
-// DefaultIntegralRate, audience all.
+// DefaultIntegralRate, audience all, proctoring DefaultProctoring.
 func (s *Server) createExam(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	if err := s.admin(ctx); err != nil {
@@ -137,6 +140,7 @@ func (s *Server) createExam(w http.ResponseWriter, r *http.Request) error {
 		IntegralRate: examhall.DefaultIntegralRate,
 		Audience:     examhall.AudienceAll,
 		Status:       examhall.ExamDraft,
+		Proctoring:   examhall.DefaultProctoring(),
 		CreatedBy:    c.ID,
 	}
 	req.update().Apply(e)

@@ -39,6 +39,7 @@ type world struct {
 	audio    mock.AudioService
 	cheat    mock.CheatService
 	apps     mock.AppService
+	proctor  mock.ProctorService
 	auth     mock.Authenticator
 	appAuth  mock.AppAuthenticator
 
@@ -98,7 +99,7 @@ func newWorld(t *testing.T) *world {
 		ID: "e1", Name: "Safety 2025", BeginTime: now.Add(-time.Hour), EndTime: now.Add(3 * time.Hour),
 		AnswerMinutes: 60, PassScore: 30, PaperScore: 55, AllowTimes: 1, IntegralRate: 0.1,
 		ShuffleQuestions: true, ShuffleOptions: true, Audience: examhall.AudienceAll, Status: examhall.ExamPublished,
-		CreatedAt: now, UpdatedAt: now,
+		Proctoring: examhall.DefaultProctoring(), CreatedAt: now, UpdatedAt: now,
 	}
 	w.paper = testPaper()
 	for _, a := range []*examhall.Attempt{
@@ -398,10 +399,11 @@ func newWorld(t *testing.T) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
+	w.fakeProctor()
 	w.srv = &Server{
 		Auth: &w.auth, AppAuth: &w.appAuth, Policy: examhall.Policy{Rooms: &w.rooms},
 		Users: &w.users, Depts: &w.depts, Exams: &w.exams, Attempts: &w.attempts, Rooms: &w.rooms,
-		Audio: &w.audio, Cheat: &w.cheat, Apps: &w.apps,
+		Audio: &w.audio, Cheat: &w.cheat, Apps: &w.apps, Proctor: &w.proctor,
 		HashPassword: func(p string) (string, error) {
 			if len(p) < 6 {
 				return "", examhall.Errorf(examhall.EINVALID, "password must have at least 6 characters")

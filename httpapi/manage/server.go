@@ -33,6 +33,9 @@ type Server struct {
 	Audio    examhall.AudioService
 	Cheat    examhall.CheatService
 	Apps     examhall.AppService
+	// Proctor runs proctoring (snapshots, signals, invigilators' actions);
+	// nil answers its routes with 503.
+	Proctor examhall.ProctorService
 
 	// HashPassword hashes a new password; it returns EINVALID for a password
 	// the policy refuses. auth.HashPassword in production.
@@ -118,6 +121,16 @@ func (s *Server) routes() []route {
 		{pattern: "POST /api/v1/rooms/{id}/members", h: s.addMembers},
 		{pattern: "DELETE /api/v1/rooms/{id}/members/{userId}", h: s.removeMember},
 		{pattern: "GET /api/v1/rooms/{id}/links", h: s.joinLinks},
+
+		{pattern: "POST /api/v1/attempts/{id}/snapshots", h: s.addSnapshot},
+		{pattern: "GET /api/v1/snapshots/{id}", h: s.getSnapshot},
+		{pattern: "POST /api/v1/attempts/{id}/signals", h: s.recordSignal},
+		{pattern: "POST /api/v1/attempts/{id}/extend", h: s.extendAttempt},
+		{pattern: "POST /api/v1/attempts/{id}/force-submit", h: s.forceSubmit},
+		{pattern: "GET /api/v1/attempts/{id}/timeline", h: s.timeline},
+		{pattern: "POST /api/v1/rooms/{id}/messages", h: s.sendMessage},
+		{pattern: "POST /api/v1/rooms/{id}/end", h: s.endRoom},
+		{pattern: "GET /api/v1/rooms/{id}/live", h: s.live},
 
 		{pattern: "GET /api/v1/audios", h: s.listAudios},
 		{pattern: "POST /api/v1/audios", h: s.createAudio},

@@ -211,7 +211,7 @@ func TestExamJSON(t *testing.T) {
 	want := &examhall.Exam{
 		ID: "e-new", Name: "Final", BeginTime: time.Date(2025, 6, 2, 1, 0, 0, 0, time.UTC), EndTime: time.Date(2025, 6, 2, 3, 0, 0, 0, time.UTC),
 		PassScore: 60, AllowTimes: 1, IntegralRate: examhall.DefaultIntegralRate, Audience: examhall.AudienceAll,
-		Status: examhall.ExamDraft, CreatedBy: "u-admin",
+		Status: examhall.ExamDraft, CreatedBy: "u-admin", Proctoring: examhall.DefaultProctoring(),
 	}
 	if diff := cmp.Diff(want, created); diff != "" {
 		t.Errorf("created exam mismatch (-want +got):\n%s", diff)
