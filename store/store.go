@@ -51,13 +51,18 @@ type DB struct {
 	engine engineState
 
 	cheatQ group[*cheatReq] // CreateCheatRecords' group commit (cheat.go)
+
+	// EventChannel is the NOTIFY channel AppendEvent announces events on
+	// (PostgreSQL only; DefaultEventChannel). Tests sharing one database
+	// set their own.
+	EventChannel string
 }
 
 // Open opens the store named by dsn: a postgres:// or postgresql:// URL
 // selects PostgreSQL; anything else is a SQLite file path (its directory is
 // created). It does not migrate; call Migrate.
 func Open(ctx context.Context, dsn string) (*DB, error) {
-	db := &DB{Now: time.Now}
+	db := &DB{Now: time.Now, EventChannel: DefaultEventChannel}
 	db.engine.closeQ.max, db.cheatQ.max = maxCloseBatch, maxCheatCalls
 	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
 		pool, err := sql.Open("pgx", dsn)

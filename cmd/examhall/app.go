@@ -26,6 +26,8 @@ import (
 	"examhall/httpapi/aui"
 	"examhall/httpapi/manage"
 	"examhall/httpapi/v5"
+	"examhall/httpapi/ws"
+	"examhall/hub"
 	"examhall/im"
 	"examhall/live"
 	"examhall/proctor"
@@ -48,6 +50,16 @@ type Main struct {
 	// the web pages and the WebSocket hub call it in-process.
 	Proctor *proctor.Service
 	Blobs   examhall.BlobStore // where snapshots are kept
+
+	// Hub delivers real-time events to the live room's WebSockets (GET
+	// /ws, WS), across replicas through PostgreSQL. Run starts it, Close
+	// closes it.
+	Hub *hub.Hub
+	WS  *ws.Server
+	// Signals records the signals candidates' pages send over the
+	// WebSocket; nil answers them "proctoring not available". Set it
+	// before Open.
+	Signals examhall.SignalRecorder
 
 	registry *prometheus.Registry // metrics, when DebugAddr is set
 
@@ -143,6 +155,18 @@ func (m *Main) Open(ctx context.Context) error {
 		ExamineeClientURL: c.ExamineeClientURL, InvigilatorClientURL: c.InvigilatorClientURL,
 		JoinMargin: c.JoinMargin, Now: now, Location: m.Location, Log: m.Log,
 	}).Handler())
+	hubCfg := hub.Config{Events: db, Log: m.Log}
+	if db.Dialect() == store.Postgres {
+		// Replicas sharing the database (and schema) share the channel.
+		db.EventChannel = eventChannel(c.DSN())
+		hubCfg.ListenDSN, hubCfg.Channel = c.DSN(), db.EventChannel
+	}
+	m.Hub = hub.New(hubCfg)
+	m.WS = &ws.Server{
+		Auth: m.Auth, Policy: policy, Events: db, Hub: m.Hub, Signals: m.Signals,
+		OriginPatterns: c.originHosts(), Log: m.Log,
+	}
+	mux.Handle("GET /ws", m.WS.Handler())
 	mux.Handle("/", (&web.Server{
 		Auth: m.Auth, AppAuth: m.Auth, Policy: policy,
 		Users: users, Depts: db, Exams: db, Attempts: db, Rooms: rooms, Audio: db, Cheat: cheat, Apps: db,
@@ -219,6 +243,10 @@ func (m *Main) Run(ctx context.Context) error {
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
 	}
+	if err := m.Hub.Start(ctx); err != nil {
+		ln.Close()
+		return err
+	}
 	ctx, m.stop = context.WithCancel(ctx)
 	m.done = make(chan struct{})
 	go func() {
@@ -257,15 +285,25 @@ func (m *Main) Addr() string {
 }
 
 // reap submits expired attempts every few seconds, so an attempt whose time
-// ran out is graded even when its candidate never comes back.
+// ran out is graded even when its candidate never comes back; and hourly
+// deletes the events older than EventRetention (the bound of replay).
 func (m *Main) reap(ctx context.Context) {
 	t := time.NewTicker(5 * time.Second)
 	defer t.Stop()
+	var trimmed time.Time
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-t.C:
+		case now := <-t.C:
+			if now.Sub(trimmed) >= time.Hour {
+				trimmed = now
+				if n, err := m.DB.DeleteEvents(ctx, now.Add(-m.Config.EventRetention)); err != nil && ctx.Err() == nil {
+					m.Log.Error("deleting old events", "err", err)
+				} else if n > 0 {
+					m.Log.Info("deleted old events", "count", n)
+				}
+			}
 			n, err := m.DB.SubmitExpiredAttempts(ctx, time.Now())
 			if err != nil && ctx.Err() == nil {
 				m.Log.Error("submitting expired attempts", "err", err)
@@ -276,12 +314,22 @@ func (m *Main) reap(ctx context.Context) {
 	}
 }
 
-// Close stops the server and the reaper and closes the store.
+// Close stops the server and the reaper, closes the hub (and so the
+// WebSockets, with 1001) and closes the store.
 func (m *Main) Close() error {
 	if m.stop != nil {
 		m.stop()
 		<-m.done
 	}
+	if m.Hub != nil {
+		m.Hub.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		if err := m.WS.Wait(ctx); err != nil {
+			m.Log.Warn("WebSockets still open at shutdown", "err", err)
+		}
+		cancel()
+	}
+
 	if m.DB != nil {
 		return m.DB.Close()
 	}

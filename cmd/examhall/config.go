@@ -41,6 +41,10 @@ type Config struct {
 	JoinMargin           time.Duration // EXAMHALL_JOIN_MARGIN: join links expire at the exam's end plus this
 	CORSOrigins          string        // EXAMHALL_CORS_ORIGINS: comma-separated browser origins allowed to call the API; default the two client URLs
 
+	// EventRetention bounds how far back a live page can replay events
+	// (EXAMHALL_EVENT_RETENTION); older events are deleted hourly.
+	EventRetention time.Duration
+
 	JWTKey      string        // EXAMHALL_JWT_KEY; empty = generated once into Data/jwt.key
 	SessionTTL  time.Duration // EXAMHALL_SESSION_TTL
 	AppTokenTTL time.Duration // EXAMHALL_OPENAPI_TOKEN_TTL (at most the open API's 2 hours)
@@ -65,6 +69,7 @@ func DefaultConfig() Config {
 		JoinMargin:           examhall.DefaultJoinMargin,
 		SessionTTL:           12 * time.Hour,
 		AppTokenTTL:          2 * time.Hour,
+		EventRetention:       7 * 24 * time.Hour,
 	}
 }
 
@@ -91,6 +96,9 @@ func (c *Config) Validate() error {
 	}
 	if c.SessionTTL <= 0 {
 		errs = append(errs, errors.New("EXAMHALL_SESSION_TTL must be positive"))
+	}
+	if c.EventRetention < time.Hour {
+		errs = append(errs, errors.New("EXAMHALL_EVENT_RETENTION must be at least 1h"))
 	}
 	if c.JoinMargin < 0 {
 		errs = append(errs, errors.New("EXAMHALL_JOIN_MARGIN must not be negative"))
@@ -121,6 +129,27 @@ func (c *Config) publicURL() string {
 		port = "7001"
 	}
 	return "http://localhost:" + port
+}
+
+// originHosts are the hosts of browser pages allowed to open the live
+// room's WebSocket besides the request's own Host: the public URL's.
+func (c *Config) originHosts() []string {
+	if u, err := url.Parse(c.publicURL()); err == nil && u.Host != "" {
+		return []string{u.Host}
+	}
+	return nil
+}
+
+// eventChannel is the PostgreSQL NOTIFY channel of the live room's events
+// for dsn: one per schema (search_path), since channels are per database.
+func eventChannel(dsn string) string {
+	ch := "examhall_events"
+	if u, err := url.Parse(dsn); err == nil {
+		if sp := u.Query().Get("search_path"); sp != "" {
+			ch += "_" + sp
+		}
+	}
+	return ch
 }
 
 // DSN is the store to open: --db, or the SQLite file in --data.
@@ -174,6 +203,7 @@ func (c *Config) serveFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.InvigilatorClientURL, "invigilator-client", envOr("EXAMHALL_INVIGILATOR_CLIENT_URL", c.InvigilatorClientURL), "invigilator client page, base of join links (env EXAMHALL_INVIGILATOR_CLIENT_URL)")
 	fs.StringVar(&c.CORSOrigins, "cors-origins", envOr("EXAMHALL_CORS_ORIGINS", c.CORSOrigins), "comma-separated browser origins allowed to call the API; default the two client URLs' origins (env EXAMHALL_CORS_ORIGINS)")
 	fs.DurationVar(&c.JoinMargin, "join-margin", envDuration("EXAMHALL_JOIN_MARGIN", c.JoinMargin), "join links stay valid this long after the exam's end (env EXAMHALL_JOIN_MARGIN)")
+	fs.DurationVar(&c.EventRetention, "event-retention", envDuration("EXAMHALL_EVENT_RETENTION", c.EventRetention), "live-room events are kept (for pages to replay) this long (env EXAMHALL_EVENT_RETENTION)")
 	fs.DurationVar(&c.SessionTTL, "session-ttl", envDuration("EXAMHALL_SESSION_TTL", c.SessionTTL), "login session lifetime (env EXAMHALL_SESSION_TTL)")
 	fs.DurationVar(&c.AppTokenTTL, "openapi-token-ttl", envDuration("EXAMHALL_OPENAPI_TOKEN_TTL", c.AppTokenTTL), "open-API token lifetime, at most 2h (env EXAMHALL_OPENAPI_TOKEN_TTL)")
 }
