@@ -28,6 +28,21 @@ type takeScript struct {
 	ServerTime int64             `json:"serverTime"` // ms since the epoch, when the page was made
 	SavedAt    int64             `json:"savedAt"`    // ms; the server's last save
 	Messages   map[string]string `json:"messages"`   // the script's texts in the page's language
+	// Proctor is set for a proctored attempt: what the page watches.
+	Proctor *proctorScript `json:"proctor,omitempty"`
+}
+
+// proctorScript is what the take page's proctoring script needs.
+type proctorScript struct {
+	ExamID            string `json:"examId"`
+	RoomID            string `json:"roomId,omitempty"`
+	SwitchLimit       int    `json:"switchLimit"`
+	SwitchMaxSeconds  int    `json:"switchMaxSeconds"`
+	RequireFullscreen bool   `json:"requireFullscreen"`
+	SnapshotSeconds   int    `json:"snapshotSeconds"`
+	FaceCheck         bool   `json:"faceCheck"` // and the detector is installed
+	Switches          int    `json:"switches"`  // so far
+	LastSeq           int64  `json:"lastSeq"`   // where the WebSocket resumes
 }
 
 // takeQuestion is one question as the candidate sees it, with their answer.
@@ -98,6 +113,10 @@ func (s *Server) takePage(w http.ResponseWriter, r *http.Request) error {
 	p := s.page(w, r)
 	p.Title = e.Name
 	v := &takeView{Page: p, AttemptID: a.ID, Exam: e, Deadline: a.Deadline}
+	pr, err := s.proctoringFor(ctx, e, a.UserID)
+	if err != nil {
+		return err
+	}
 	order, options := a.Order(e, qs)
 	for n, i := range order {
 		v.Questions = append(v.Questions, takeQuestionOf(n+1, qs[i], options[i], a.Answers[qs[i].ID]))
@@ -112,6 +131,14 @@ func (s *Server) takePage(w http.ResponseWriter, r *http.Request) error {
 	}
 	for _, k := range scriptMessages {
 		v.Script.Messages[k] = p.T(k)
+	}
+	if pr != nil {
+		if v.Script.Proctor, err = s.proctorScript(ctx, a, pr); err != nil {
+			return err
+		}
+		for _, k := range proctorMessages {
+			v.Script.Messages[k] = p.T(k)
+		}
 	}
 	s.render(w, r, http.StatusOK, "take", v)
 	return nil
@@ -183,6 +210,9 @@ func (s *Server) saveAnswers(w http.ResponseWriter, r *http.Request) error {
 	saved, applied, err := s.Attempts.SaveAnswersFrom(ctx, a.ID, req.Device, req.Seq, req.Answers, now)
 	if err != nil {
 		return err
+	}
+	if applied {
+		s.progress(ctx, a, saved, len(qs))
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	httpapi.WriteJSON(w, http.StatusOK, saveReply{

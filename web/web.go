@@ -35,6 +35,19 @@ type Server struct {
 	Cheat    examhall.CheatService
 	Apps     examhall.AppService
 
+	// Proctor runs proctoring (nil: no proctoring pages); Events and
+	// Publisher announce the candidates' progress to the live room;
+	// LastEventSeq is where a freshly shown live page resumes its WebSocket;
+	// Online tells whether a candidate has a page open in a room.
+	Proctor      examhall.ProctorService
+	Events       examhall.EventService
+	Publisher    examhall.Publisher
+	LastEventSeq func(ctx context.Context) (int64, error)
+	Online       func(roomID, userID string) bool
+	// FaceAPIDir is where @vladmandic/face-api is installed (npm ci): the
+	// face check is served from there, and is off when it is missing.
+	FaceAPIDir string
+
 	// HashPassword hashes a new password; EINVALID for one the policy
 	// refuses. auth.HashPassword in production.
 	HashPassword func(password string) (string, error)

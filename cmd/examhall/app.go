@@ -127,12 +127,16 @@ func (m *Main) Open(ctx context.Context) error {
 	if m.Blobs, err = m.openBlobs(); err != nil {
 		return err
 	}
-	// The hub's EventService and Publisher replace these two once it is
-	// merged; until then events are neither stored for replay nor sent.
-	var events examhall.EventService
-	var publisher examhall.Publisher = proctor.Discard{}
+	hubCfg := hub.Config{Events: db, Log: m.Log}
+	if db.Dialect() == store.Postgres {
+		// Replicas sharing the database (and schema) share the channel.
+		db.EventChannel = eventChannel(c.DSN())
+		hubCfg.ListenDSN, hubCfg.Channel = c.DSN(), db.EventChannel
+	}
+	m.Hub = hub.New(hubCfg)
 	m.Proctor = &proctor.Service{Users: users, Exams: db, Attempts: db, Rooms: rooms, Store: db, Blobs: m.Blobs,
-		Events: events, Publisher: publisher, Policy: policy, Now: now, Log: m.Log}
+		Events: db, Publisher: m.Hub, Policy: policy, Now: now, Log: m.Log}
+	m.Signals = m.Proctor
 
 	mux := http.NewServeMux()
 	ims, uploads := im.New(c.IM, client, now), upload.New(c.Upload, client, now)
@@ -155,13 +159,6 @@ func (m *Main) Open(ctx context.Context) error {
 		ExamineeClientURL: c.ExamineeClientURL, InvigilatorClientURL: c.InvigilatorClientURL,
 		JoinMargin: c.JoinMargin, Now: now, Location: m.Location, Log: m.Log,
 	}).Handler())
-	hubCfg := hub.Config{Events: db, Log: m.Log}
-	if db.Dialect() == store.Postgres {
-		// Replicas sharing the database (and schema) share the channel.
-		db.EventChannel = eventChannel(c.DSN())
-		hubCfg.ListenDSN, hubCfg.Channel = c.DSN(), db.EventChannel
-	}
-	m.Hub = hub.New(hubCfg)
 	m.WS = &ws.Server{
 		Auth: m.Auth, Policy: policy, Events: db, Hub: m.Hub, Signals: m.Signals,
 		OriginPatterns: c.originHosts(), Log: m.Log,
@@ -172,7 +169,12 @@ func (m *Main) Open(ctx context.Context) error {
 		Users: users, Depts: db, Exams: db, Attempts: db, Rooms: rooms, Audio: db, Cheat: cheat, Apps: db,
 		HashPassword: auth.HashPassword, PublicURL: c.publicURL(),
 		ExamineeClientURL: c.ExamineeClientURL, InvigilatorClientURL: c.InvigilatorClientURL, JoinMargin: c.JoinMargin,
-		CSRFKey: auth.DeriveKey(key, "examhall web csrf"), Secure: strings.HasPrefix(c.publicURL(), "https://"),
+		Proctor: m.Proctor, Events: db, Publisher: m.Hub, LastEventSeq: db.LastEventSeq,
+		Online: func(roomID, userID string) bool {
+			return m.Hub.Online(hub.Scope{RoomID: roomID, UserID: userID})
+		},
+		FaceAPIDir: c.FaceAPIDir,
+		CSRFKey:    auth.DeriveKey(key, "examhall web csrf"), Secure: strings.HasPrefix(c.publicURL(), "https://"),
 		Now: now, Location: m.Location, Log: m.Log,
 	}).Handler())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {

@@ -291,6 +291,13 @@
     setStatus("", "");
   }
 
+  // The proctoring script (proctor.js) talks to this page through this.
+  window.examhallTake = {
+    config: cfg, csrf: csrf, alert: alertMsg, end: end,
+    setDeadline: function (dl) { deadline = dl; warned = {}; timerEl.classList.remove("low"); tick(); },
+    ended: function () { return ended; }
+  };
+
   // --- submission ---------------------------------------------------------------
   var dialog = $("confirm");
   $("submit-btn").addEventListener("click", function () {
