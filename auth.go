@@ -13,13 +13,16 @@ var ErrTokenExpired = &Error{Code: EUNAUTHORIZED, Message: "token has expired"}
 // surfaces.
 type Authenticator interface {
 	// Login checks an account's password and issues a session token valid
-	// until expire. EUNAUTHORIZED for a wrong pair or a disabled user, with
-	// the same message for both.
-	Login(ctx context.Context, account, password string) (token string, expire time.Time, err error)
+	// until expire. addr is the client's network address (an IP, with or
+	// without port; "" when unknown): wrong passwords are throttled per
+	// account and per address. EUNAUTHORIZED for a wrong pair or a disabled
+	// user, with the same message for both; ETOOMANY while throttled.
+	Login(ctx context.Context, account, password, addr string) (token string, expire time.Time, err error)
 	// Authenticate verifies a session or join-link token and returns its
 	// caller with the user loaded. EUNAUTHORIZED when the token is missing,
-	// malformed, badly signed, expired (ErrTokenExpired) or its user is gone
-	// or disabled.
+	// malformed, badly signed, expired (ErrTokenExpired), its user is gone
+	// or disabled, or it was issued before the user's sessions were ended
+	// (User.TokenVersion changed: a password reset, role change or disable).
 	Authenticate(ctx context.Context, token string) (*Caller, error)
 	// JoinToken issues a token for a join link: bound to the user and the
 	// room, valid until exp.
@@ -39,16 +42,19 @@ type AppAuthenticator interface {
 	VerifyAppToken(ctx context.Context, token string) (appID string, err error)
 }
 
-// LoginFailures counts failed logins per account (lower-cased by the
-// caller), so that every process sharing a store throttles the same
-// guesses.
-type LoginFailures interface {
-	// CountLoginFailures returns the account's failures of a count begun
-	// after since.
-	CountLoginFailures(ctx context.Context, account string, since time.Time) (int, error)
-	// AddLoginFailure records a failure at now; a count begun at or before
-	// since starts over.
-	AddLoginFailure(ctx context.Context, account string, now, since time.Time) error
-	// ClearLoginFailures forgets the account's failures.
-	ClearLoginFailures(ctx context.Context, account string) error
+// LoginAttempts counts login attempts per key (a normalised account or a
+// client address, see auth), so that every process sharing a store
+// throttles the same guesses. An attempt is reserved before its password is
+// checked, so concurrent guesses cannot all pass one check.
+type LoginAttempts interface {
+	// ReserveLoginAttempt counts one attempt against key and returns the
+	// key's count including it. A count begun at or before since starts
+	// over at now. It is atomic: n concurrent calls on one key return n
+	// different counts.
+	ReserveLoginAttempt(ctx context.Context, key string, now, since time.Time) (int, error)
+	// ReleaseLoginAttempt takes back one reserved attempt of key (its
+	// password was right); the count never goes below zero.
+	ReleaseLoginAttempt(ctx context.Context, key string) error
+	// ClearLoginAttempts forgets key's count.
+	ClearLoginAttempts(ctx context.Context, key string) error
 }

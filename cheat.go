@@ -17,6 +17,7 @@ const (
 type CheatConfig struct {
 	ExamID    string    `json:"examId"`
 	Data      string    `json:"data"`
+	Creator   string    `json:"creator"` // the user ID who last set it; "" when unknown
 	CreatedAt time.Time `json:"createdAt"`
 	UpdatedAt time.Time `json:"updatedAt"`
 }

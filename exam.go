@@ -67,6 +67,7 @@ type ExamFilter struct {
 	ID     *string
 	Status *ExamStatus
 	Query  string // substring of the name
+	UserID string // exams of the rooms the user created or is on the roster of
 	Offset int
 	Limit  int // 0 means no limit
 }
@@ -161,7 +162,9 @@ func (e *Exam) RulesFor(o *Override) Rules {
 // time after begin, but never after the window's end.
 func (r Rules) Deadline(begin time.Time) time.Time {
 	end := r.EndTime
-	if r.AnswerMinutes > 0 {
+	// Compare in minutes before converting, so no answer time, however
+	// large, overflows time.Duration into a deadline in the past.
+	if r.AnswerMinutes > 0 && int64(r.AnswerMinutes) < int64(end.Sub(begin)/time.Minute)+1 {
 		if d := begin.Add(time.Duration(r.AnswerMinutes) * time.Minute); d.Before(end) {
 			end = d
 		}
@@ -179,6 +182,24 @@ func (e *Exam) Passed(score float64) bool {
 	return score >= e.PassScore
 }
 
+// Bounds of an exam's numbers and times, so that no arithmetic on them
+// overflows (an answer time of 200,000,000 minutes once made a deadline in
+// 1822) and every value stays one a person could mean.
+const (
+	MaxAnswerMinutes = 366 * 24 * 60 // a year and a day
+	MaxAllowTimes    = 1000
+	MaxScore         = 1_000_000 // of a question, a paper or a pass mark
+	MaxIntegralRate  = 1000
+	MinYear, MaxYear = 1970, 9999
+	MaxExtraAttempts = MaxAllowTimes    // of one override
+	MaxExtraMinutes  = MaxAnswerMinutes // of one override
+)
+
+// validScore reports whether a score is a number from 0 to MaxScore.
+func validScore(v float64) bool {
+	return v >= 0 && v <= MaxScore // false for NaN
+}
+
 // Validate checks an exam's fields before it is stored.
 func (e *Exam) Validate() error {
 	switch {
@@ -190,14 +211,18 @@ func (e *Exam) Validate() error {
 		return Errorf(EINVALID, "exam beginTime and endTime are required")
 	case !e.EndTime.After(e.BeginTime):
 		return Errorf(EINVALID, "exam endTime must be after beginTime")
-	case e.AnswerMinutes < 0:
-		return Errorf(EINVALID, "answerMinutes must not be negative")
-	case e.PassScore < 0 || e.PaperScore < 0:
-		return Errorf(EINVALID, "scores must not be negative")
-	case e.AllowTimes < 1:
-		return Errorf(EINVALID, "allowTimes must be at least 1")
-	case e.IntegralRate < 0:
-		return Errorf(EINVALID, "integralRate must not be negative")
+	case e.BeginTime.Year() < MinYear || e.EndTime.Year() > MaxYear:
+		return Errorf(EINVALID, "exam beginTime and endTime must be within the years %d to %d", MinYear, MaxYear)
+	case e.AnswerMinutes < 0 || e.AnswerMinutes > MaxAnswerMinutes:
+		return Errorf(EINVALID, "answerMinutes must be from 0 to %d", MaxAnswerMinutes)
+	case !validScore(e.PassScore):
+		return Errorf(EINVALID, "passScore must be from 0 to %d", MaxScore)
+	case !validScore(e.PaperScore):
+		return Errorf(EINVALID, "paperScore must be from 0 to %d", MaxScore)
+	case e.AllowTimes < 1 || e.AllowTimes > MaxAllowTimes:
+		return Errorf(EINVALID, "allowTimes must be from 1 to %d", MaxAllowTimes)
+	case !(e.IntegralRate >= 0 && e.IntegralRate <= MaxIntegralRate):
+		return Errorf(EINVALID, "integralRate must be from 0 to %d", MaxIntegralRate)
 	}
 	if err := e.Proctoring.Validate(); err != nil {
 		return err

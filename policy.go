@@ -46,16 +46,37 @@ func (p Policy) Staff(ctx context.Context) error {
 	return nil
 }
 
-// Self allows the user userID themselves, and administrators.
+// PCPrefix marks the main-camera (PC) identity of a user in IM: the AUI
+// clients' PC page and invigilator app use "pc_<user id>".
+const PCPrefix = "pc_"
+
+// Self allows the user userID themselves, and administrators. userID may be
+// the caller's PC identity (PCPrefix + their ID).
 func (p Policy) Self(ctx context.Context, userID string) error {
 	c, err := caller(ctx)
 	if err != nil {
 		return err
 	}
-	if c.Role != RoleAdmin && c.ID != userID {
+	if c.Role != RoleAdmin && c.ID != userID && PCPrefix+c.ID != userID {
 		return Errorf(EFORBIDDEN, "you may act only for yourself")
 	}
 	return nil
+}
+
+// Invigilator reports whether userID invigilates room r: its creator or an
+// invigilator on its roster. Whoever may read a room may watch and hear its
+// invigilators (pull URLs only): the examinee pages fetch them at start-up.
+func (p Policy) Invigilator(ctx context.Context, r *Room, userID string) (bool, error) {
+	if r.CreatedBy == userID {
+		return true, nil
+	}
+	m, err := p.Rooms.FindMember(ctx, r.ID, userID)
+	if ErrorCode(err) == ENOTFOUND {
+		return false, nil
+	} else if err != nil {
+		return false, err
+	}
+	return m.Role == RoleInvigilator, nil
 }
 
 // Room returns the room when the caller may read it, or with manage set, may

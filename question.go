@@ -52,8 +52,8 @@ func (q *Question) Validate() error {
 	if len(q.Stem) > MaxTextLen {
 		return Errorf(EINVALID, "question stem is longer than %d bytes", MaxTextLen)
 	}
-	if q.Score <= 0 || math.IsNaN(q.Score) || math.IsInf(q.Score, 0) {
-		return Errorf(EINVALID, "question score must be positive")
+	if q.Score <= 0 || math.IsNaN(q.Score) || q.Score > MaxScore {
+		return Errorf(EINVALID, "question score must be positive and at most %d", MaxScore)
 	}
 	switch q.Type {
 	case QuestionSingle, QuestionMultiple:

@@ -136,8 +136,30 @@ type UploadCredentials struct {
 	Expiration      time.Time `json:"expiration"`
 }
 
-// Uploader issues upload credentials scoped to
-// <bucket>/<base path>/<examId>/<userId>/. EUNAVAILABLE names missing settings.
+// Upload modes of getOssConfig: the AUI examinee client uploads its local
+// recordings to OSS with ali-oss, or to VOD with the VOD upload SDK, both
+// with the STS credentials it is given.
+const (
+	UploadOSS = "OSS"
+	UploadVOD = "VOD"
+)
+
+// UploadRequest asks for credentials to upload one examinee's recordings of
+// one exam.
+type UploadRequest struct {
+	ExamID string
+	UserID string
+	// RoomIDs are the examinee's rooms in the exam. The client names OSS
+	// objects after its stream, <base>/<examId>-<roomId>-<userId>/<file>
+	// (Web/exam-examinee/src/core/MediaRecorder: index.ts, OSSUploader.ts),
+	// so the credentials allow exactly those prefixes.
+	RoomIDs []string
+	Mode    string // UploadOSS or UploadVOD
+}
+
+// Uploader issues upload credentials: for OSS scoped to the examinee's own
+// prefixes, for VOD to creating uploads (VOD chooses the object names).
+// EINVALID for a bad mode or ID, EUNAVAILABLE names missing settings.
 type Uploader interface {
-	UploadCredentials(ctx context.Context, examID, userID, mode string) (*UploadCredentials, error)
+	UploadCredentials(ctx context.Context, req UploadRequest) (*UploadCredentials, error)
 }

@@ -62,7 +62,7 @@ func (s *Service) AppToken(ctx context.Context, appID, secret string) (string, t
 	if subtle.ConstantTimeCompare([]byte(hashSecret(secret)), []byte(app.SecretHash)) != 1 || app.Disabled {
 		return "", 0, errBadApp
 	}
-	token, err := s.sign(kindApp, app.ID, "", s.now().Add(s.appTokenTTL))
+	token, err := s.sign(kindApp, app.ID, "", 0, s.now().Add(s.appTokenTTL))
 	if err != nil {
 		return "", 0, err
 	}

@@ -49,6 +49,7 @@ var (
 	errBadLogin       = examhall.Errorf(examhall.EUNAUTHORIZED, "invalid account or password")
 	errBadApp         = examhall.Errorf(examhall.EUNAUTHORIZED, "invalid appid or secret")
 	errUserNotAllowed = examhall.Errorf(examhall.EUNAUTHORIZED, "account is disabled or no longer exists")
+	errSessionEnded   = examhall.Errorf(examhall.EUNAUTHORIZED, "this session has ended (the password, role or access of the account changed); log in again")
 )
 
 // Config configures a Service.
@@ -63,10 +64,10 @@ type Config struct {
 	AppTokenTTL time.Duration
 	// Now returns the current time; time.Now if nil. Tests move it.
 	Now func() time.Time
-	// Failures counts failed logins; nil counts them in this process only,
-	// which replicas sharing a store must not do (each would allow its own
-	// MaxLoginFailures guesses).
-	Failures examhall.LoginFailures
+	// Attempts counts login attempts for the throttle; nil counts them in
+	// this process only, which replicas sharing a store must not do (each
+	// would allow its own MaxLoginFailures guesses).
+	Attempts examhall.LoginAttempts
 }
 
 // Service implements examhall.Authenticator and examhall.AppAuthenticator
@@ -78,7 +79,7 @@ type Service struct {
 	now         func() time.Time
 	parser      *jwt.Parser
 	verified    verifiedTokens
-	failures    examhall.LoginFailures
+	attempts    examhall.LoginAttempts
 	users       examhall.UserService
 	apps        examhall.AppService
 }
@@ -107,10 +108,10 @@ func New(cfg Config, users examhall.UserService, apps examhall.AppService) (*Ser
 		now:         cfg.Now,
 		users:       users,
 		apps:        apps,
-		failures:    cfg.Failures,
+		attempts:    cfg.Attempts,
 	}
-	if s.failures == nil {
-		s.failures = &memoryFailures{}
+	if s.attempts == nil {
+		s.attempts = &memoryAttempts{}
 	}
 	if s.sessionTTL == 0 {
 		s.sessionTTL = DefaultSessionTTL
@@ -139,37 +140,68 @@ func New(cfg Config, users examhall.UserService, apps examhall.AppService) (*Ser
 type claims struct {
 	jwt.RegisteredClaims
 	Room string `json:"room,omitempty"` // join tokens only: the room ID
+	// Version is the subject's User.TokenVersion when the token was
+	// issued (session and join tokens); the token is void once it changes.
+	Version int `json:"ver,omitempty"`
 }
 
 // Login checks an account's password and issues a session token valid until
 // expire. A wrong account, a wrong password and a disabled user all return
-// the same EUNAUTHORIZED error; after MaxLoginFailures of them within
-// LoginFailureWindow the account answers ETOOMANY until the window passes.
-func (s *Service) Login(ctx context.Context, account, password string) (string, time.Time, error) {
-	key, failed := throttleKey(account), 0
-	if key != "" {
-		var err error
-		if failed, err = s.failures.CountLoginFailures(ctx, key, s.now().Add(-LoginFailureWindow)); err != nil {
+// the same EUNAUTHORIZED error, after the same bcrypt work.
+//
+// Every attempt is first reserved in the throttle, atomically, against the
+// normalised account and against the client address (addr, see addrKey);
+// only an attempt whose reservations are within MaxLoginFailures and
+// MaxAddressFailures gets its password checked, so however many guesses
+// arrive at once, at most that many are hashed per LoginFailureWindow. The
+// others answer ETOOMANY without hashing. A right password clears the
+// account's count and gives back its address reservation, so only failures
+// count against an address shared by many people.
+func (s *Service) Login(ctx context.Context, account, password, addr string) (string, time.Time, error) {
+	now := s.now()
+	since := now.Add(-LoginFailureWindow)
+	accountKey, addressKey := throttleKey(account), addrKey(addr)
+	var granted []string // keys whose reservation was within their limit
+	for _, k := range []struct {
+		key string
+		max int
+	}{{accountKey, MaxLoginFailures}, {addressKey, MaxAddressFailures}} {
+		if k.key == "" {
+			continue
+		}
+		n, err := s.attempts.ReserveLoginAttempt(ctx, k.key, now, since)
+		if err != nil {
 			return "", time.Time{}, fmt.Errorf("auth: login: %w", err)
 		}
-		if failed >= MaxLoginFailures {
+		if n > k.max {
+			// Refused unchecked. The over-limit reservation stays (it
+			// only counts past the limit), but one granted by another
+			// bucket is given back, so a throttled address cannot use up
+			// the accounts it tries.
+			for _, g := range granted {
+				if err := s.attempts.ReleaseLoginAttempt(ctx, g); err != nil {
+					return "", time.Time{}, fmt.Errorf("auth: login: %w", err)
+				}
+			}
 			return "", time.Time{}, errThrottled
 		}
+		granted = append(granted, k.key)
 	}
 	token, exp, err := s.login(ctx, account, password)
-	switch {
-	case key == "":
-	case err == errBadLogin:
-		now := s.now()
-		if ferr := s.failures.AddLoginFailure(ctx, key, now, now.Add(-LoginFailureWindow)); ferr != nil {
-			return "", time.Time{}, fmt.Errorf("auth: login: %w", ferr)
-		}
-	case err == nil && failed > 0:
-		if ferr := s.failures.ClearLoginFailures(ctx, key); ferr != nil {
+	if err != nil {
+		return "", time.Time{}, err // the reservations stay, as failures
+	}
+	if accountKey != "" {
+		if ferr := s.attempts.ClearLoginAttempts(ctx, accountKey); ferr != nil {
 			return "", time.Time{}, fmt.Errorf("auth: login: %w", ferr)
 		}
 	}
-	return token, exp, err
+	if addressKey != "" {
+		if ferr := s.attempts.ReleaseLoginAttempt(ctx, addressKey); ferr != nil {
+			return "", time.Time{}, fmt.Errorf("auth: login: %w", ferr)
+		}
+	}
+	return token, exp, nil
 }
 
 // login checks the password and issues the session token.
@@ -185,7 +217,8 @@ func (s *Service) login(ctx context.Context, account, password string) (string, 
 		}
 	}
 	if u == nil || u.PasswordHash == "" {
-		// Spend the same bcrypt time as a real comparison.
+		// Spend the same bcrypt time as a real comparison, so timing does
+		// not tell which accounts exist.
 		CheckPassword(string(dummyHash()), password)
 		return "", time.Time{}, errBadLogin
 	}
@@ -201,8 +234,12 @@ func (s *Service) login(ctx context.Context, account, password string) (string, 
 // the user loaded; for a join token Caller.RoomID is the token's room. The
 // token may carry a "Bearer " prefix. It returns examhall.ErrTokenExpired
 // for an expired token and another EUNAUTHORIZED error for a missing or
-// invalid one, or for a user who is gone or disabled. It does one store
-// lookup.
+// invalid one, for a user who is gone or disabled, and for a token issued
+// before the user's TokenVersion last changed (a password reset, role
+// change or disable ends every earlier session and join token). It does one
+// store lookup, which the cache package serves for a second: a revocation
+// takes effect at once on the replica that made it (its cache forgets the
+// user) and within that second on the others.
 func (s *Service) Authenticate(ctx context.Context, token string) (*examhall.Caller, error) {
 	c, err := s.verify(token, kindSession, kindJoin)
 	if err != nil {
@@ -217,6 +254,10 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*examhall.Cal
 	if u.Disabled {
 		return nil, errUserNotAllowed
 	}
+	if c.Version != u.TokenVersion {
+		// The password, role or disabled flag changed since it was issued.
+		return nil, errSessionEnded
+	}
 	return &examhall.Caller{User: u, RoomID: c.Room}, nil
 }
 
@@ -228,7 +269,7 @@ func (s *Service) Session(u *examhall.User) (string, time.Time, error) {
 		return "", time.Time{}, examhall.Errorf(examhall.EINVALID, "session: user required")
 	}
 	exp := s.now().Add(s.sessionTTL).Truncate(time.Second) // the precision of exp
-	token, err := s.sign(kindSession, u.ID, "", exp)
+	token, err := s.sign(kindSession, u.ID, "", u.TokenVersion, exp)
 	if err != nil {
 		return "", time.Time{}, err
 	}
@@ -249,11 +290,12 @@ func (s *Service) JoinToken(u *examhall.User, roomID string, exp time.Time) (str
 	if !exp.After(s.now()) {
 		return "", examhall.Errorf(examhall.EINVALID, "join token: expiry must be in the future")
 	}
-	return s.sign(kindJoin, u.ID, roomID, exp)
+	return s.sign(kindJoin, u.ID, roomID, u.TokenVersion, exp)
 }
 
-// sign issues a token of the given kind for subject sub.
-func (s *Service) sign(kind, sub, room string, exp time.Time) (string, error) {
+// sign issues a token of the given kind for subject sub, whose
+// User.TokenVersion is ver.
+func (s *Service) sign(kind, sub, room string, ver int, exp time.Time) (string, error) {
 	c := claims{
 		RegisteredClaims: jwt.RegisteredClaims{
 			Issuer:    issuer,
@@ -262,7 +304,8 @@ func (s *Service) sign(kind, sub, room string, exp time.Time) (string, error) {
 			IssuedAt:  jwt.NewNumericDate(s.now()),
 			ExpiresAt: jwt.NewNumericDate(exp),
 		},
-		Room: room,
+		Room:    room,
+		Version: ver,
 	}
 	token, err := jwt.NewWithClaims(jwt.SigningMethodHS256, c).SignedString(s.key)
 	if err != nil {

@@ -76,7 +76,8 @@ func TestLogin(t *testing.T) {
 		// bcrypt would compare only the first 72 bytes.
 		{name: "password with extra bytes past 72", account: "alice", password: testPassword + strings.Repeat("x", 80), want: wantBadLogin},
 		{name: "unknown account", account: "mallory", password: testPassword, want: wantBadLogin},
-		{name: "account in other case", account: "ALICE", password: testPassword, want: wantBadLogin},
+		// Accounts are unique ignoring case (examhall.AccountKey).
+		{name: "account in other case", account: "ALICE", password: testPassword},
 		{name: "empty account", account: "", password: testPassword, want: wantBadLogin},
 		{name: "overlong account", account: strings.Repeat("a", examhall.MaxAccountLen+1), password: testPassword, want: wantBadLogin},
 		{name: "disabled user", account: "bob", password: testPassword, want: wantBadLogin},
@@ -87,7 +88,7 @@ func TestLogin(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			e := MustEnv(t, auth.Config{})
 			e.users.err = tt.storeErr
-			token, expire, err := e.svc.Login(t.Context(), tt.account, tt.password)
+			token, expire, err := e.svc.Login(t.Context(), tt.account, tt.password, "")
 			if got := errString(err); got != tt.want {
 				t.Fatalf("Login() error = %q, want %q", got, tt.want)
 			}
@@ -120,7 +121,7 @@ func TestLogin(t *testing.T) {
 func TestLoginExpiry(t *testing.T) {
 	e := MustEnv(t, auth.Config{SessionTTL: time.Hour})
 	e.clock.Add(1500 * time.Millisecond) // exp has second precision
-	token, expire, err := e.svc.Login(t.Context(), "alice", testPassword)
+	token, expire, err := e.svc.Login(t.Context(), "alice", testPassword, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -257,7 +258,11 @@ func TestAuthenticateExpired(t *testing.T) {
 	}
 }
 
-// A token outlives neither its user nor the user's access.
+const wantSessionEnded = "unauthorized: this session has ended (the password, role or access of the account changed); log in again"
+
+// A token outlives neither its user nor the user's access: a password
+// reset, a role change and a disable end every earlier session and join
+// token, and tokens issued after work.
 func TestAuthenticateUserChanged(t *testing.T) {
 	tests := []struct {
 		name   string
@@ -271,6 +276,23 @@ func TestAuthenticateUserChanged(t *testing.T) {
 			e.users.UpdateUser(t.Context(), e.alice.ID, examhall.UserUpdate{Disabled: &disabled})
 		}, wantUserGone},
 		{"store failure", func(e *env) { e.users.err = errors.New("connection refused") }, "internal: internal error"},
+		{"password reset", func(e *env) {
+			h := MustHash(t, "a new password")
+			e.users.UpdateUser(t.Context(), e.alice.ID, examhall.UserUpdate{PasswordHash: &h})
+		}, wantSessionEnded},
+		{"role changed", func(e *env) {
+			r := examhall.RoleInvigilator
+			e.users.UpdateUser(t.Context(), e.alice.ID, examhall.UserUpdate{Role: &r})
+		}, wantSessionEnded},
+		{"disabled and enabled again", func(e *env) {
+			for _, d := range []bool{true, false} {
+				e.users.UpdateUser(t.Context(), e.alice.ID, examhall.UserUpdate{Disabled: &d})
+			}
+		}, wantSessionEnded},
+		{"renamed", func(e *env) {
+			n := "Alice B."
+			e.users.UpdateUser(t.Context(), e.alice.ID, examhall.UserUpdate{Name: &n})
+		}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -280,6 +302,16 @@ func TestAuthenticateUserChanged(t *testing.T) {
 				_, err := e.svc.Authenticate(t.Context(), token)
 				if got := errString(err); got != tt.want {
 					t.Errorf("Authenticate() error = %q, want %q", got, tt.want)
+				}
+			}
+			if tt.want == wantSessionEnded {
+				// A token issued under the new version works.
+				u, err := e.users.FindUserByID(t.Context(), e.alice.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, err := e.svc.Authenticate(t.Context(), e.MustJoinToken(t, u, "room1")); err != nil {
+					t.Errorf("a token issued after the change: %v", err)
 				}
 			}
 		})

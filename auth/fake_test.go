@@ -50,7 +50,7 @@ func (f *fakeUsers) FindUserByAccount(ctx context.Context, account string) (*exa
 		return nil, f.err
 	}
 	for _, u := range f.byID {
-		if u.Account == account {
+		if examhall.AccountKey(u.Account) == examhall.AccountKey(account) {
 			c := *u
 			return &c, nil
 		}
@@ -118,6 +118,9 @@ func (f *fakeUsers) UpdateUser(ctx context.Context, id string, upd examhall.User
 	}
 	if upd.Disabled != nil {
 		u.Disabled = *upd.Disabled
+	}
+	if upd.PasswordHash != nil || upd.Role != nil || upd.Disabled != nil {
+		u.TokenVersion++ // as the store does
 	}
 	c := *u
 	return &c, nil

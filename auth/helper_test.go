@@ -64,7 +64,7 @@ func MustHash(tb testing.TB, p string) string {
 // MustLogin logs in and returns the session token.
 func (e *env) MustLogin(tb testing.TB, account string) string {
 	tb.Helper()
-	token, _, err := e.svc.Login(tb.Context(), account, testPassword)
+	token, _, err := e.svc.Login(tb.Context(), account, testPassword, "")
 	if err != nil {
 		tb.Fatalf("Login(%q): %v", account, err)
 	}

@@ -13,6 +13,9 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"reflect"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -56,8 +59,9 @@ func DecodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 	return decodeJSON(w, r, v, false)
 }
 
-// DecodeStrictJSON is DecodeJSON that also refuses fields v does not have,
-// naming the first (EINVALID).
+// DecodeStrictJSON is DecodeJSON refusing fields v does not have: EINVALID
+// naming every unknown field of the body's object (or the first unknown
+// one of a nested object), so a misspelt field is not silently ignored.
 func DecodeStrictJSON(w http.ResponseWriter, r *http.Request, v any) error {
 	return decodeJSON(w, r, v, true)
 }
@@ -67,14 +71,17 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any, strict bool) erro
 	if err != nil {
 		return JSONError(err)
 	}
-	if HasNUL(body) {
-		return NULError("request body")
+	if err := CheckJSONText("request body", body); err != nil {
+		return err
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	if strict {
 		dec.DisallowUnknownFields()
 	}
 	if err := dec.Decode(v); err != nil {
+		if strict && isUnknownField(err) {
+			return UnknownFieldsError(body, v, err)
+		}
 		return JSONError(err)
 	}
 	if _, err := dec.Token(); err != io.EOF {
@@ -87,26 +94,162 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any, strict bool) erro
 	return nil
 }
 
-// HasNUL reports whether JSON text holds a NUL character in a string: the
-// escape \u0000 (a raw NUL is a syntax error). Invalid UTF-8 needs no check:
-// encoding/json decodes it as U+FFFD.
-func HasNUL(b []byte) bool {
-	esc := []byte(`\u0000`)
-	for off := 0; ; {
-		j := bytes.Index(b[off:], esc)
-		if j < 0 {
-			return false
+// CheckJSONText returns EINVALID, naming what, when JSON text holds what
+// encoding/json would silently turn into something else or PostgreSQL
+// refuses: bytes that are not UTF-8 and lone UTF-16 surrogate escapes
+// (both decoded as U+FFFD), and the escape \u0000 (a NUL; a raw NUL is a
+// syntax error anyway). Every JSON body is checked before it is decoded, so
+// what is stored is what was sent, alike on both databases.
+func CheckJSONText(what string, b []byte) error {
+	if !utf8.Valid(b) {
+		return examhall.Errorf(examhall.EINVALID, "%s must be UTF-8 text", what)
+	}
+	for i := bytes.IndexByte(b, '\\'); i >= 0 && i < len(b); {
+		if i+1 >= len(b) {
+			return nil // a syntax error, left to the decoder
 		}
-		// An escape only if its backslash is not itself escaped: an odd
-		// run of backslashes ends here.
-		i, n := off+j, 1
-		for i-n >= 0 && b[i-n] == '\\' {
-			n++
+		if b[i+1] != 'u' {
+			i = next(b, i+2)
+			continue
 		}
-		if n%2 == 1 {
-			return true
+		r, ok := hex4(b, i+2)
+		if !ok {
+			return nil // a syntax error, left to the decoder
 		}
-		off = i + 1
+		switch {
+		case r == 0:
+			return NULError(what)
+		case 0xDC00 <= r && r <= 0xDFFF:
+			return surrogateError(what)
+		case 0xD800 <= r && r <= 0xDBFF:
+			// A high surrogate must be followed by a low one.
+			if i+11 >= len(b) || b[i+6] != '\\' || b[i+7] != 'u' {
+				return surrogateError(what)
+			}
+			lo, ok := hex4(b, i+8)
+			if !ok || lo < 0xDC00 || lo > 0xDFFF {
+				return surrogateError(what)
+			}
+			i = next(b, i+12)
+		default:
+			i = next(b, i+6)
+		}
+	}
+	return nil
+}
+
+// next returns the index of the first backslash in b at or after from, or -1.
+func next(b []byte, from int) int {
+	if from >= len(b) {
+		return -1
+	}
+	if j := bytes.IndexByte(b[from:], '\\'); j >= 0 {
+		return from + j
+	}
+	return -1
+}
+
+// hex4 reads the four hex digits of a \u escape at b[i:].
+func hex4(b []byte, i int) (rune, bool) {
+	if i+4 > len(b) {
+		return 0, false
+	}
+	var r rune
+	for _, c := range b[i : i+4] {
+		switch {
+		case '0' <= c && c <= '9':
+			r = r<<4 | rune(c-'0')
+		case 'a' <= c && c <= 'f':
+			r = r<<4 | rune(c-'a'+10)
+		case 'A' <= c && c <= 'F':
+			r = r<<4 | rune(c-'A'+10)
+		default:
+			return 0, false
+		}
+	}
+	return r, true
+}
+
+func surrogateError(what string) error {
+	return examhall.Errorf(examhall.EINVALID, "%s holds a lone UTF-16 surrogate escape (\\uD800-\\uDFFF not in a pair), which is no character", what)
+}
+
+// isUnknownField reports whether err is encoding/json's complaint about a
+// field the target does not have (it has no error type of its own).
+func isUnknownField(err error) bool {
+	return strings.HasPrefix(err.Error(), "json: unknown field ")
+}
+
+// UnmarshalStrict is json.Unmarshal refusing unknown fields, with errors
+// as DecodeStrictJSON's.
+func UnmarshalStrict(b []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		if isUnknownField(err) {
+			return UnknownFieldsError(b, v, err)
+		}
+		return JSONError(err)
+	}
+	return nil
+}
+
+// UnknownFieldsError is the EINVALID error of body, whose decoding into v
+// failed with err on an unknown field: it names every top-level field of
+// body that v (a pointer to a struct) lacks, or else err's field.
+func UnknownFieldsError(body []byte, v any, err error) error {
+	var obj map[string]json.RawMessage
+	names := map[string]bool{}
+	t := reflect.TypeOf(v)
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t != nil && t.Kind() == reflect.Struct && json.Unmarshal(body, &obj) == nil {
+		jsonNames(t, names)
+		var unknown []string
+		for k := range obj {
+			if !names[strings.ToLower(k)] {
+				unknown = append(unknown, strconv.Quote(k))
+			}
+		}
+		if len(unknown) > 0 {
+			slices.Sort(unknown)
+			noun := "unknown field"
+			if len(unknown) > 1 {
+				noun = "unknown fields"
+			}
+			return examhall.Errorf(examhall.EINVALID, "%s %s: this endpoint does not take them", noun, strings.Join(unknown, ", "))
+		}
+	}
+	return examhall.Errorf(examhall.EINVALID, "%s", strings.TrimPrefix(err.Error(), "json: "))
+}
+
+// jsonNames adds the lower-cased JSON names of t's fields to names, as
+// encoding/json matches them (case-insensitively, embedded structs
+// flattened).
+func jsonNames(t reflect.Type, names map[string]bool) {
+	for i := range t.NumField() {
+		f := t.Field(i)
+		tag := f.Tag.Get("json")
+		if tag == "-" {
+			continue
+		}
+		name, _, _ := strings.Cut(tag, ",")
+		ft := f.Type
+		for ft.Kind() == reflect.Pointer {
+			ft = ft.Elem()
+		}
+		if f.Anonymous && name == "" && ft.Kind() == reflect.Struct {
+			jsonNames(ft, names)
+			continue
+		}
+		if !f.IsExported() {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		names[strings.ToLower(name)] = true
 	}
 }
 
@@ -330,4 +473,13 @@ func AppendJSONString(b []byte, s string) []byte {
 	}
 	b = append(b, s[start:]...)
 	return append(b, '"')
+}
+
+// NoSniff sets X-Content-Type-Options: nosniff on every response, so a
+// browser never reads a JSON or text answer as HTML or script.
+func NoSniff(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		next.ServeHTTP(w, r)
+	})
 }

@@ -110,25 +110,39 @@ func TestAppendJSONString(t *testing.T) {
 	}
 }
 
-func TestHasNUL(t *testing.T) {
+func TestCheckJSONText(t *testing.T) {
 	for _, tt := range []struct {
 		json string
-		want bool
+		want string // "" valid, else a part of the message
 	}{
-		{`{"name":"plain"}`, false},
-		{`{"name":"a\u0000b"}`, true},
-		{`{"name":"\u0000"}`, true},
-		{`{"a\u0000":1}`, true},
-		{`{"name":"a\\u0000b"}`, false}, // an escaped backslash, then text
-		{`{"name":"a\\\u0000b"}`, true}, // an escaped backslash, then the escape
-		{`{"name":"\\u0000 and \u0000"}`, true},
-		{`{"name":"\u00001"}`, true},
-		{`{"name":"\u0001"}`, false},
-		{`"\u000"`, false},
-		{``, false},
+		{`{"name":"plain"}`, ""},
+		{`{"name":"a\u0000b"}`, "NUL"},
+		{`{"name":"\u0000"}`, "NUL"},
+		{`{"a\u0000":1}`, "NUL"},
+		{`{"name":"a\\u0000b"}`, ""},     // an escaped backslash, then text
+		{`{"name":"a\\\u0000b"}`, "NUL"}, // an escaped backslash, then the escape
+		{`{"name":"\\u0000 and \u0000"}`, "NUL"},
+		{`{"name":"\u00001"}`, "NUL"},
+		{`{"name":"\u0001"}`, ""},
+		{`"\u000"`, ""}, // a syntax error, the decoder's to report
+		{``, ""},
+		// Issue 14 B6: what encoding/json would store as U+FFFD.
+		{"{\"name\":\"a\xffb\"}", "UTF-8"},
+		{"{\"name\":\"\xc3\"}", "UTF-8"},
+		{`{"name":"\ud800"}`, "surrogate"},
+		{`{"name":"\udc00x"}`, "surrogate"},
+		{`{"name":"\uD83D\u0041"}`, "surrogate"},
+		{`{"name":"\uD83D"}`, "surrogate"},
+		{`{"name":"\uD83D\uDE00"}`, ""}, // a pair: 😀
+		{`{"name":"\\ud800"}`, ""},      // text, not an escape
+		{`{"name":"é😀"}`, ""},
 	} {
-		if got := HasNUL([]byte(tt.json)); got != tt.want {
-			t.Errorf("HasNUL(%s) = %v, want %v", tt.json, got, tt.want)
+		err := CheckJSONText("body", []byte(tt.json))
+		switch {
+		case tt.want == "" && err != nil:
+			t.Errorf("CheckJSONText(%q) = %v, want nil", tt.json, err)
+		case tt.want != "" && (examhall.ErrorCode(err) != examhall.EINVALID || !strings.Contains(err.Error(), tt.want)):
+			t.Errorf("CheckJSONText(%q) = %v, want invalid naming %s", tt.json, err, tt.want)
 		}
 	}
 }
@@ -153,5 +167,14 @@ func TestCheckURL(t *testing.T) {
 		if (err == nil) != tt.ok || err != nil && examhall.ErrorCode(err) != examhall.EINVALID {
 			t.Errorf("CheckURL(%s) = %v, want ok %v", tt.target, err, tt.ok)
 		}
+	}
+}
+
+func TestNoSniff(t *testing.T) {
+	h := NoSniff(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(404) }))
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, httptest.NewRequest("GET", "/anything", nil))
+	if got := w.Header().Get("X-Content-Type-Options"); got != "nosniff" {
+		t.Errorf("X-Content-Type-Options = %q, want nosniff", got)
 	}
 }

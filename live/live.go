@@ -43,6 +43,9 @@ type Config struct {
 	SmallSuffix     string        // EXAMHALL_LIVE_SMALL_SUFFIX: transcoding template suffix of the small stream; default "_240p"
 	AuthTTL         time.Duration // EXAMHALL_LIVE_AUTH_TTL: how long signed URLs stay valid; default 4h
 	CallbackKey     string        // EXAMHALL_LIVE_CALLBACK_KEY: callback authentication key (NotifyAuthKey); optional, secret
+	// AllowUnsignedCallbacks accepts callbacks without a signature when
+	// CallbackKey is empty (serve --demo); otherwise they are refused.
+	AllowUnsignedCallbacks bool
 }
 
 // Signer signs stream URLs and verifies live callbacks. It implements
@@ -236,14 +239,18 @@ func randHex(dst []byte) {
 // ingest domain; so a signature made with host or with the configured push
 // domain is accepted.
 //
-// With no CallbackKey configured it returns nil: the caller decides whether
-// unauthenticated callbacks are acceptable. Otherwise a missing, malformed,
-// wrong or stale (more than CallbackMaxSkew from now) signature is
-// EUNAUTHORIZED.
+// With no CallbackKey configured it refuses every callback (EUNAVAILABLE,
+// naming the setting): an unsigned callback would let anyone change who is
+// online. AllowUnsignedCallbacks (the demo) accepts them instead. With a
+// key, a missing, malformed, wrong or stale (more than CallbackMaxSkew from
+// now) signature is EUNAUTHORIZED.
 func (s *Signer) VerifyCallback(host, timestamp, signature string, now time.Time) error {
 	key := s.cfg.CallbackKey
 	if key == "" {
-		return nil
+		if s.cfg.AllowUnsignedCallbacks {
+			return nil
+		}
+		return examhall.Errorf(examhall.EUNAVAILABLE, "stream callbacks are refused until EXAMHALL_LIVE_CALLBACK_KEY is set (only serve --demo accepts them unsigned)")
 	}
 	if timestamp == "" || signature == "" {
 		return examhall.Errorf(examhall.EUNAUTHORIZED, "live callback is not signed: ALI-LIVE-TIMESTAMP and ALI-LIVE-SIGNATURE are required")

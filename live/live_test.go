@@ -214,7 +214,8 @@ func TestVerifyCallback(t *testing.T) {
 		now       time.Time
 		wantCode  string
 	}{
-		{"no key configured", "", "live.example.com", "", "", fixedNow, ""},
+		// Issue 14 B10: without a key, unsigned callbacks are refused.
+		{"no key configured", "", "live.example.com", "", "", fixedNow, examhall.EUNAVAILABLE},
 		{"callback host", "cbkey", "live.example.com", ts, "98c13ec1aaddd5c3b4d902e0dc404349", fixedNow, ""},
 		{"upper-case hex", "cbkey", "live.example.com", ts, "98C13EC1AADDD5C3B4D902E0DC404349", fixedNow, ""},
 		{"ingest domain", "cbkey", "examhall.example.org", ts, "84fde4005e6a0249072d44ad3a88012c", fixedNow, ""},
@@ -237,7 +238,7 @@ func TestVerifyCallback(t *testing.T) {
 			if code := examhall.ErrorCode(err); code != tt.wantCode {
 				t.Errorf("code = %q, want %q (err %v)", code, tt.wantCode, err)
 			}
-			if err != nil && strings.Contains(err.Error(), tt.key) {
+			if err != nil && tt.key != "" && strings.Contains(err.Error(), tt.key) {
 				t.Errorf("error %q holds the key", err)
 			}
 		})
@@ -251,5 +252,19 @@ func BenchmarkStreamURLs(b *testing.B) {
 		if _, err := s.StreamURLs("0123456789abcdef", "fedcba9876543210fedcba9876543210", "00112233445566778899aabbccddeeff", fixedNow); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// The demo accepts unsigned callbacks when no key is set, and still checks
+// them when one is.
+func TestVerifyCallbackAllowUnsigned(t *testing.T) {
+	cfg := testConfig()
+	cfg.CallbackKey, cfg.AllowUnsignedCallbacks = "", true
+	if err := New(cfg).VerifyCallback("live.example.com", "", "", fixedNow); err != nil {
+		t.Errorf("unsigned, no key, allowed: %v", err)
+	}
+	cfg.CallbackKey = "cbkey"
+	if err := New(cfg).VerifyCallback("live.example.com", "", "", fixedNow); examhall.ErrorCode(err) != examhall.EUNAUTHORIZED {
+		t.Errorf("unsigned with a key: %v, want unauthorized", err)
 	}
 }

@@ -256,7 +256,7 @@ func (m *AudioService) FindPlaylist(ctx context.Context, examID string) ([]*exam
 
 // Authenticator mocks examhall.Authenticator.
 type Authenticator struct {
-	LoginFn        func(ctx context.Context, account, password string) (token string, expire time.Time, err error)
+	LoginFn        func(ctx context.Context, account, password, addr string) (token string, expire time.Time, err error)
 	AuthenticateFn func(ctx context.Context, token string) (*examhall.Caller, error)
 	JoinTokenFn    func(u *examhall.User, roomID string, exp time.Time) (string, error)
 }
@@ -264,11 +264,11 @@ type Authenticator struct {
 var _ examhall.Authenticator = (*Authenticator)(nil)
 
 // Login calls LoginFn.
-func (m *Authenticator) Login(ctx context.Context, account, password string) (token string, expire time.Time, err error) {
+func (m *Authenticator) Login(ctx context.Context, account, password, addr string) (token string, expire time.Time, err error) {
 	if m.LoginFn == nil {
 		panic("mock: unexpected call to Authenticator.Login")
 	}
-	return m.LoginFn(ctx, account, password)
+	return m.LoginFn(ctx, account, password, addr)
 }
 
 // Authenticate calls AuthenticateFn.
@@ -691,17 +691,17 @@ func (m *IM) CreateGroup(ctx context.Context, servers []examhall.IMServer, roomI
 
 // Uploader mocks examhall.Uploader.
 type Uploader struct {
-	UploadCredentialsFn func(ctx context.Context, examID, userID, mode string) (*examhall.UploadCredentials, error)
+	UploadCredentialsFn func(ctx context.Context, req examhall.UploadRequest) (*examhall.UploadCredentials, error)
 }
 
 var _ examhall.Uploader = (*Uploader)(nil)
 
 // UploadCredentials calls UploadCredentialsFn.
-func (m *Uploader) UploadCredentials(ctx context.Context, examID, userID, mode string) (*examhall.UploadCredentials, error) {
+func (m *Uploader) UploadCredentials(ctx context.Context, req examhall.UploadRequest) (*examhall.UploadCredentials, error) {
 	if m.UploadCredentialsFn == nil {
 		panic("mock: unexpected call to Uploader.UploadCredentials")
 	}
-	return m.UploadCredentialsFn(ctx, examID, userID, mode)
+	return m.UploadCredentialsFn(ctx, req)
 }
 
 // UserService mocks examhall.UserService.

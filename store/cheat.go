@@ -21,10 +21,10 @@ func (db *DB) SetCheatConfig(ctx context.Context, c *examhall.CheatConfig) (err 
 	now := db.now()
 	return db.transact(ctx, func(tx *sql.Tx) error {
 		var created int64
-		err := tx.QueryRowContext(ctx, `INSERT INTO cheat_configs (exam_id, data, created_at, updated_at)
-			VALUES ($1, $2, $3, $3)
-			ON CONFLICT (exam_id) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at
-			RETURNING created_at`, c.ExamID, c.Data, ms(now)).Scan(&created)
+		err := tx.QueryRowContext(ctx, `INSERT INTO cheat_configs (exam_id, data, creator, created_at, updated_at)
+			VALUES ($1, $2, $4, $3, $3)
+			ON CONFLICT (exam_id) DO UPDATE SET data = excluded.data, creator = excluded.creator, updated_at = excluded.updated_at
+			RETURNING created_at`, c.ExamID, c.Data, ms(now), c.Creator).Scan(&created)
 		if isForeignKey(err) {
 			return fmt.Errorf("%w: %w", examhall.Errorf(examhall.ENOTFOUND, "exam %q not found", c.ExamID), err)
 		} else if err != nil {
@@ -40,8 +40,8 @@ func (db *DB) FindCheatConfig(ctx context.Context, examID string) (_ *examhall.C
 	defer annotate(&err, "FindCheatConfig")
 	c := examhall.CheatConfig{ExamID: examID}
 	var created, updated int64
-	err = db.r.QueryRowContext(ctx, `SELECT data, created_at, updated_at FROM cheat_configs WHERE exam_id = $1`,
-		examID).Scan(&c.Data, &created, &updated)
+	err = db.r.QueryRowContext(ctx, `SELECT data, creator, created_at, updated_at FROM cheat_configs WHERE exam_id = $1`,
+		examID).Scan(&c.Data, &c.Creator, &created, &updated)
 	if err != nil {
 		return nil, notFound(err, "cheat config of exam %q not found", examID)
 	}

@@ -34,7 +34,7 @@ func TestCheatConfig(t *testing.T) {
 		_, err := db.FindCheatConfig(ctx, exam)
 		coreWantErr(t, err, examhall.ENOTFOUND, fmt.Sprintf("cheat config of exam %q not found", exam))
 
-		c := &examhall.CheatConfig{ExamID: exam, Data: `{"face":true}`}
+		c := &examhall.CheatConfig{ExamID: exam, Data: `{"face":true}`, Creator: "u-admin"}
 		if err := db.SetCheatConfig(ctx, c); err != nil {
 			t.Fatal(err)
 		}
@@ -46,7 +46,7 @@ func TestCheatConfig(t *testing.T) {
 			t.Errorf("FindCheatConfig (-want +got):\n%s", diff)
 		}
 		// Replacing keeps the creation time.
-		c2 := &examhall.CheatConfig{ExamID: exam, Data: `{"face":false}`}
+		c2 := &examhall.CheatConfig{ExamID: exam, Data: `{"face":false}`, Creator: "u-other"}
 		if err := db.SetCheatConfig(ctx, c2); err != nil {
 			t.Fatal(err)
 		}

@@ -97,6 +97,11 @@ func (db *DB) FindExams(ctx context.Context, f examhall.ExamFilter) ([]*examhall
 		args = append(args, likePattern(f.Query))
 		where = append(where, fmt.Sprintf(`lower(e.name) LIKE $%d ESCAPE '\'`, len(args)))
 	}
+	if f.UserID != "" {
+		args = append(args, f.UserID)
+		where = append(where, fmt.Sprintf(`e.id IN (SELECT exam_id FROM rooms WHERE created_by = $%[1]d
+			UNION SELECT r.exam_id FROM room_members m JOIN rooms r ON r.id = m.room_id WHERE m.user_id = $%[1]d)`, len(args)))
+	}
 	cond := ""
 	if len(where) > 0 {
 		cond = " WHERE " + strings.Join(where, " AND ")

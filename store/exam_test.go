@@ -57,8 +57,8 @@ func engineMustUserRole(tb testing.TB, db *DB, deptPath string, role examhall.Ro
 	}
 	id := examhall.NewID(6)
 	_, err := db.w.ExecContext(context.Background(), `INSERT INTO users
-		(id, account, name, role, dept_id, password_hash, disabled, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, '', $6, $7, $7)`,
+		(id, account, account_key, name, role, dept_id, password_hash, disabled, created_at, updated_at)
+		VALUES ($1, $2, $2, $3, $4, $5, '', $6, $7, $7)`,
 		id, "acct-"+id, "User "+id, string(role), dept, false, ms(engineT0))
 	if err != nil {
 		tb.Fatalf("user: %v", err)

@@ -115,12 +115,13 @@ func (db *DB) Generate(ctx context.Context, opt GenOptions) error {
 	for i := range userIDs {
 		userIDs[i] = examhall.NewID(6)
 	}
-	err = db.genInsert(ctx, "users", []string{"id", "account", "name", "role", "dept_id", "password_hash",
+	err = db.genInsert(ctx, "users", []string{"id", "account", "account_key", "name", "role", "dept_id", "password_hash",
 		"disabled", "created_at", "updated_at"},
 		func(yield func([]any) bool) {
 			for i, id := range userIDs {
 				created := now - 400*day + int64(i)
-				if !yield([]any{id, fmt.Sprintf("%s%07d", opt.Prefix, i+1), genName(rng), "examinee",
+				account := fmt.Sprintf("%s%07d", opt.Prefix, i+1)
+				if !yield([]any{id, account, examhall.AccountKey(account), genName(rng), "examinee",
 					leaves[i%len(leaves)].id, "", false, created, created}) {
 					return
 				}

@@ -6,6 +6,8 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
+	"strconv"
+	"strings"
 
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
@@ -46,6 +48,7 @@ func (db *DB) migrations() (*goose.Provider, error) {
 	dialect := goose.DialectSQLite3
 	opts := []goose.ProviderOption{goose.WithGoMigrations(
 		goose.NewGoMigration(3, &goose.GoFunc{RunTx: gradeInProgress}, nil),
+		goose.NewGoMigration(7, &goose.GoFunc{RunTx: accountKeys}, &goose.GoFunc{RunTx: dropAccountKeys}),
 	)}
 	if db.dialect == Postgres {
 		dialect = goose.DialectPostgres
@@ -110,4 +113,74 @@ func gradeInProgress(ctx context.Context, tx *sql.Tx) error {
 		}
 	}
 	return nil
+}
+
+// accountKeys is migration 7: accounts become unique case-insensitively. It
+// adds users.account_key, examhall.AccountKey of the account (computed here
+// rather than by SQL's LOWER, which SQLite applies to ASCII only), and a
+// unique index on it. When existing accounts differ only by case it changes
+// nothing and fails naming them, so that an administrator renames one of
+// each group first.
+func accountKeys(ctx context.Context, tx *sql.Tx) error {
+	rows, err := tx.QueryContext(ctx, `SELECT id, account FROM users ORDER BY account`)
+	if err != nil {
+		return err
+	}
+	type user struct{ id, account string }
+	var users []user
+	byKey := map[string][]string{}
+	for rows.Next() {
+		var u user
+		if err := rows.Scan(&u.id, &u.account); err != nil {
+			rows.Close()
+			return err
+		}
+		users = append(users, u)
+		k := examhall.AccountKey(u.account)
+		byKey[k] = append(byKey[k], u.account)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	var clashes []string
+	for _, u := range users {
+		if as := byKey[examhall.AccountKey(u.account)]; len(as) > 1 && as[0] == u.account {
+			clashes = append(clashes, strings.Join(quoteAll(as), " = "))
+		}
+	}
+	if len(clashes) > 0 {
+		return fmt.Errorf("accounts must be unique ignoring case, and %d groups are not: %s; "+
+			"rename all but one account of each group (e.g. in SQL: UPDATE users SET account = '…' WHERE id = '…'), then migrate again",
+			len(clashes), strings.Join(clashes, "; "))
+	}
+	if _, err := tx.ExecContext(ctx, `ALTER TABLE users ADD COLUMN account_key TEXT`); err != nil {
+		return err
+	}
+	for _, u := range users {
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET account_key = $1 WHERE id = $2`,
+			examhall.AccountKey(u.account), u.id); err != nil {
+			return err
+		}
+	}
+	_, err = tx.ExecContext(ctx, `CREATE UNIQUE INDEX users_account_ci ON users (account_key)`)
+	return err
+}
+
+// dropAccountKeys undoes migration 7.
+func dropAccountKeys(ctx context.Context, tx *sql.Tx) error {
+	if _, err := tx.ExecContext(ctx, `DROP INDEX users_account_ci`); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `ALTER TABLE users DROP COLUMN account_key`)
+	return err
+}
+
+// quoteAll returns each of ss quoted.
+func quoteAll(ss []string) []string {
+	q := make([]string, len(ss))
+	for i, s := range ss {
+		q[i] = strconv.Quote(s)
+	}
+	return q
 }

@@ -6,8 +6,10 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"examhall"
 )
@@ -129,8 +131,61 @@ func TestMigrateDownUp(t *testing.T) {
 		}
 		_, err = db.StartAttempt(ctx, exam.ID, user, engineT0)
 		engineWantCode(t, "second attempt", err, examhall.ECONFLICT)
-		if _, err := db.CountLoginFailures(ctx, "alice", engineT0); err != nil {
+		if _, err := db.ReserveLoginAttempt(ctx, "account:alice", engineT0, engineT0.Add(-time.Minute)); err != nil {
 			t.Errorf("login_failures after down and up: %v", err)
 		}
+	})
+}
+
+// TestMigrateAccountKeys: migration 7 makes accounts unique ignoring case,
+// and refuses, naming them, when existing accounts differ only by case.
+func TestMigrateAccountKeys(t *testing.T) {
+	testDBs(t, func(t *testing.T, db *DB) {
+		ctx := context.Background()
+		p, err := db.migrations()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := p.DownTo(ctx, 6); err != nil {
+			t.Fatalf("down: %v", err)
+		}
+		for i, account := range []string{"admin", "ADMIN", "Bob", "bob", "carol"} {
+			if _, err := db.w.ExecContext(ctx, `INSERT INTO users (id, account, name, role, created_at, updated_at)
+				VALUES ($1, $2, 'N', 'examinee', 0, 0)`, "u"+strconv.Itoa(i), account); err != nil {
+				t.Fatal(err)
+			}
+		}
+		err = db.Migrate(ctx)
+		if err == nil {
+			t.Fatal("Migrate with clashing accounts succeeded")
+		}
+		for _, want := range []string{`"ADMIN" = "admin"`, `"Bob" = "bob"`, "2 groups", "rename"} {
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("error %q does not say %s", err, want)
+			}
+		}
+		if strings.Contains(err.Error(), "carol") {
+			t.Errorf("error %q names an account that clashes with none", err)
+		}
+		// Renaming one of each pair lets it through; lookups then ignore case.
+		for id, account := range map[string]string{"u1": "admin2", "u3": "bob2"} {
+			if _, err := db.w.ExecContext(ctx, `UPDATE users SET account = $1 WHERE id = $2`, account, id); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := db.Migrate(ctx); err != nil {
+			t.Fatalf("Migrate after renaming: %v", err)
+		}
+		u, err := db.FindUserByAccount(ctx, "CAROL")
+		if err != nil || u.ID != "u4" {
+			t.Fatalf("FindUserByAccount(CAROL) = %v, %v; want u4", u, err)
+		}
+		err = db.CreateUser(ctx, &examhall.User{Account: "Carol", Name: "C", Role: examhall.RoleExaminee})
+		engineWantCode(t, "CreateUser(Carol) beside carol", err, examhall.ECONFLICT)
+		err = db.ImportUsers(ctx, []*examhall.User{
+			{Account: "dave", Name: "D", Role: examhall.RoleExaminee},
+			{Account: "DAVE", Name: "D", Role: examhall.RoleExaminee},
+		})
+		engineWantCode(t, "ImportUsers(dave, DAVE)", err, examhall.ECONFLICT)
 	})
 }

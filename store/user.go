@@ -19,7 +19,7 @@ var _ examhall.UserService = (*DB)(nil)
 // userSelect reads users with their department's own name and path; the
 // LEFT JOIN keeps users in no department.
 const userSelect = `SELECT u.id, u.account, u.name, u.role, COALESCE(u.dept_id, ''),
-	COALESCE(d.name, ''), COALESCE(d.path, ''), u.password_hash, u.disabled, u.created_at, u.updated_at
+	COALESCE(d.name, ''), COALESCE(d.path, ''), u.password_hash, u.disabled, u.token_version, u.created_at, u.updated_at
 FROM users u LEFT JOIN departments d ON d.id = u.dept_id`
 
 const qUserByID = userSelect + " WHERE u.id = $1"
@@ -29,7 +29,7 @@ func scanUser(row scannable) (*examhall.User, error) {
 	var u examhall.User
 	var created, updated int64
 	if err := row.Scan(&u.ID, &u.Account, &u.Name, &u.Role, &u.DeptID, &u.DeptName, &u.DeptPath,
-		&u.PasswordHash, &u.Disabled, &created, &updated); err != nil {
+		&u.PasswordHash, &u.Disabled, &u.TokenVersion, &created, &updated); err != nil {
 		return nil, err
 	}
 	u.CreatedAt, u.UpdatedAt = fromMS(created), fromMS(updated)
@@ -53,11 +53,11 @@ func (db *DB) FindUserByID(ctx context.Context, id string) (_ *examhall.User, er
 	return u, nil
 }
 
-// FindUserByAccount returns the user with that login name; ENOTFOUND when
-// there is none.
+// FindUserByAccount returns the user with that login name, compared by
+// examhall.AccountKey; ENOTFOUND when there is none.
 func (db *DB) FindUserByAccount(ctx context.Context, account string) (_ *examhall.User, err error) {
 	defer annotate(&err, "FindUserByAccount")
-	u, err := findUser(ctx, db.r, "u.account = $1", account)
+	u, err := findUser(ctx, db.r, "u.account_key = $1", examhall.AccountKey(account))
 	if err != nil {
 		return nil, notFound(err, "account %q not found", account)
 	}
@@ -73,7 +73,7 @@ func (db *DB) FindUsers(ctx context.Context, f examhall.UserFilter) (_ []*examha
 		w.and("u.id = " + w.arg(*f.ID))
 	}
 	if f.Account != nil {
-		w.and("u.account = " + w.arg(*f.Account))
+		w.and("u.account_key = " + w.arg(examhall.AccountKey(*f.Account)))
 	}
 	if f.DeptID != nil {
 		if *f.DeptID == "" {
@@ -182,6 +182,9 @@ func (db *DB) UpdateUser(ctx context.Context, id string, upd examhall.UserUpdate
 			return nil, err
 		}
 	}
+	// A new password, role or disabled flag ends the user's earlier
+	// sessions: the tokens they hold name the old version.
+	revoke := upd.PasswordHash != nil || upd.Role != nil || upd.Disabled != nil
 	var u *examhall.User
 	err = db.transact(ctx, func(tx *sql.Tx) error {
 		setDept := upd.DeptID != nil
@@ -195,10 +198,11 @@ func (db *DB) UpdateUser(ctx context.Context, id string, upd examhall.UserUpdate
 		// updates of different fields do not undo each other.
 		if err := execOne(ctx, tx, examhall.Errorf(examhall.ENOTFOUND, "user %q not found", id), `UPDATE users SET
 			name = COALESCE($2, name), role = COALESCE($3, role), dept_id = CASE WHEN $4 THEN $5 ELSE dept_id END,
-			password_hash = COALESCE($6, password_hash), disabled = COALESCE($7, disabled), updated_at = $8
+			password_hash = COALESCE($6, password_hash), disabled = COALESCE($7, disabled), updated_at = $8,
+			token_version = CASE WHEN $9 THEN token_version + 1 ELSE token_version END
 			WHERE id = $1`,
 			id, optional(upd.Name), role, setDept, nullIfEmpty(deref(upd.DeptID)), optional(upd.PasswordHash),
-			optional(upd.Disabled), ms(db.now())); err != nil {
+			optional(upd.Disabled), ms(db.now()), revoke); err != nil {
 			return err
 		}
 		// Read back for the department's name and path.
@@ -271,31 +275,31 @@ func (db *DB) requireDepts(ctx context.Context, q querier, ids []string) error {
 // the first one in input order; a unique violation after that can only come
 // from a concurrent writer.
 func (db *DB) insertUsers(ctx context.Context, tx *sql.Tx, users []*examhall.User, now time.Time) error {
-	accounts := make([]string, len(users))
+	keys := make([]string, len(users))
 	var deptIDs []string
 	for i, u := range users {
 		if err := validateUser(u); err != nil {
 			return err
 		}
-		accounts[i] = u.Account
+		keys[i] = examhall.AccountKey(u.Account)
 		if u.DeptID != "" {
 			deptIDs = append(deptIDs, u.DeptID)
 		}
 	}
-	taken, err := db.existingValues(ctx, tx, "users", "account", accounts)
+	taken, err := db.existingValues(ctx, tx, "users", "account_key", keys)
 	if err != nil {
 		return err
 	}
-	for _, a := range accounts {
-		if taken[a] {
-			return examhall.Errorf(examhall.ECONFLICT, "account %q is taken", a)
+	for i, k := range keys {
+		if taken[k] {
+			return examhall.Errorf(examhall.ECONFLICT, "account %q is taken (accounts are compared ignoring case)", users[i].Account)
 		}
-		taken[a] = true // a second use within the batch
+		taken[k] = true // a second use within the batch
 	}
 	if err := db.requireDepts(ctx, tx, deptIDs); err != nil {
 		return err
 	}
-	const cols = 9
+	const cols = 10
 	return paramChunks(len(users), cols, func(lo, hi int) error {
 		args := make([]any, 0, (hi-lo)*cols)
 		for _, u := range users[lo:hi] {
@@ -303,10 +307,10 @@ func (db *DB) insertUsers(ctx context.Context, tx *sql.Tx, users []*examhall.Use
 				u.ID = examhall.NewID(8)
 			}
 			u.CreatedAt, u.UpdatedAt = now, now
-			args = append(args, u.ID, u.Account, u.Name, string(u.Role), nullIfEmpty(u.DeptID),
+			args = append(args, u.ID, u.Account, examhall.AccountKey(u.Account), u.Name, string(u.Role), nullIfEmpty(u.DeptID),
 				u.PasswordHash, u.Disabled, ms(now), ms(now))
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO users (id, account, name, role, dept_id,
+		_, err := tx.ExecContext(ctx, `INSERT INTO users (id, account, account_key, name, role, dept_id,
 			password_hash, disabled, created_at, updated_at) VALUES `+db.valuesList(hi-lo, cols), args...)
 		if isUnique(err) {
 			return fmt.Errorf("%w: %w", examhall.Errorf(examhall.ECONFLICT, "an account or user ID is taken"), err)

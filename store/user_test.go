@@ -326,6 +326,7 @@ func TestUpdateUser(t *testing.T) {
 		want := *u
 		want.Name, want.Role, want.DeptID, want.DeptName, want.DeptPath = "Robert", examhall.RoleInvigilator, d.ID, "Ops", "Acme/Ops"
 		want.PasswordHash, want.Disabled = "h2", true
+		want.TokenVersion = u.TokenVersion + 1 // earlier sessions end
 		if diff := cmp.Diff(&want, got, coreIgnoreUpdated); diff != "" {
 			t.Errorf("updated (-want +got):\n%s", diff)
 		}
@@ -340,6 +341,26 @@ func TestUpdateUser(t *testing.T) {
 		want.DeptID, want.DeptName, want.DeptPath = "", "", ""
 		if diff := cmp.Diff(&want, got, coreIgnoreUpdated); diff != "" {
 			t.Errorf("after leaving the department (-want +got):\n%s", diff)
+		}
+		// Each of a password, a role and a disable ends earlier sessions;
+		// a name or department change does not.
+		for _, tc := range []struct {
+			name string
+			upd  examhall.UserUpdate
+			bump int
+		}{
+			{"name", examhall.UserUpdate{Name: corePtr("Bob")}, 0},
+			{"password", examhall.UserUpdate{PasswordHash: corePtr("h3")}, 1},
+			{"role", examhall.UserUpdate{Role: corePtr(examhall.RoleExaminee)}, 1},
+			{"disabled", examhall.UserUpdate{Disabled: corePtr(false)}, 1},
+		} {
+			before := got.TokenVersion
+			if got, err = db.UpdateUser(ctx, u.ID, tc.upd); err != nil {
+				t.Fatal(err)
+			}
+			if got.TokenVersion != before+tc.bump {
+				t.Errorf("%s: TokenVersion %d -> %d, want +%d", tc.name, before, got.TokenVersion, tc.bump)
+			}
 		}
 
 		_, err = db.UpdateUser(ctx, "nope", examhall.UserUpdate{Name: corePtr("x")})

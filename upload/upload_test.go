@@ -37,7 +37,9 @@ type policy struct {
 
 // newSTS is a fake STS endpoint: it verifies the signature (aliyunrpctest),
 // then checks AssumeRole's parameters and that the session policy allows
-// exactly oss:PutObject on wantResource, before answering like the vendor.
+// exactly oss:PutObject on wantResource (a space-separated list), or with
+// the resource "vod" exactly the VOD upload actions, before answering like
+// the vendor.
 func newSTS(t *testing.T, wantResource *string, wantDuration *string) *aliyunrpctest.Server {
 	return aliyunrpctest.NewServer(t, akID, akSecret, upload.STSAPIVersion, func(action string, p url.Values) (int, any) {
 		if action != "AssumeRole" {
@@ -58,11 +60,15 @@ func newSTS(t *testing.T, wantResource *string, wantDuration *string) *aliyunrpc
 			return aliyunrpctest.Err(http.StatusBadRequest, "InvalidParameter.PolicyGrammar", "The parameter Policy has not passed grammar check.")
 		}
 		want := policy{Version: "1"}
+		actions, resources := []string{"oss:PutObject"}, strings.Fields(*wantResource)
+		if *wantResource == "vod" {
+			actions, resources = []string{"vod:CreateUploadVideo", "vod:RefreshUploadVideo"}, []string{"*"}
+		}
 		want.Statement = append(want.Statement, struct {
 			Effect   string
 			Action   []string
 			Resource []string
-		}{"Allow", []string{"oss:PutObject"}, []string{*wantResource}})
+		}{"Allow", actions, resources})
 		if diff := cmp.Diff(want, pol); diff != "" {
 			t.Errorf("session policy (-want +got):\n%s", diff)
 		}
@@ -98,6 +104,11 @@ func newService(cfg upload.Config) *upload.Service {
 	return upload.New(cfg, &http.Client{Timeout: 5 * time.Second}, func() time.Time { return fixedNow })
 }
 
+// ossReq is an OSS request of user_1 in exam_1, room r1.
+func ossReq(mode string) examhall.UploadRequest {
+	return examhall.UploadRequest{ExamID: "exam_1", UserID: "user_1", RoomIDs: []string{"r1"}, Mode: mode}
+}
+
 func TestUploadCredentials(t *testing.T) {
 	var resource, duration string
 	sts := newSTS(t, &resource, &duration)
@@ -105,14 +116,20 @@ func TestUploadCredentials(t *testing.T) {
 		name         string
 		basePath     string
 		duration     time.Duration
-		mode         string
+		req          examhall.UploadRequest
 		wantResource string
 		wantDuration string
+		wantBucket   string
 	}{
-		{"base path", "recordings", 0, "OSS", "acs:oss:*:*:exam-bucket/recordings/exam_1/user-1/*", "900"},
-		{"base path with slashes", "/a/b/", time.Hour, "", "acs:oss:*:*:exam-bucket/a/b/exam_1/user-1/*", "3600"},
-		{"no base path", "", 5 * time.Minute, "oss", "acs:oss:*:*:exam-bucket/exam_1/user-1/*", "900"},
-		{"root base path", "/", 24 * time.Hour, "OSS", "acs:oss:*:*:exam-bucket/exam_1/user-1/*", "43200"},
+		// Issue 14 A3: the client writes <basePath><examId>-<roomId>-<userId>/<file>
+		// (Web/exam-examinee/src/core/MediaRecorder/OSSUploader.ts, index.ts).
+		{"default base path", "", 0, ossReq("OSS"), "acs:oss:*:*:exam-bucket/record/local/exam_1-r1-user_1/*", "900", "exam-bucket"},
+		{"base path", "recordings", 0, ossReq("OSS"), "acs:oss:*:*:exam-bucket/recordings/exam_1-r1-user_1/*", "900", "exam-bucket"},
+		{"base path with slashes", "/a/b/", time.Hour, ossReq(""), "acs:oss:*:*:exam-bucket/a/b/exam_1-r1-user_1/*", "3600", "exam-bucket"},
+		{"root base path", "/", 24 * time.Hour, ossReq("oss"), "acs:oss:*:*:exam-bucket/exam_1-r1-user_1/*", "43200", "exam-bucket"},
+		{"two rooms, UUIDs", "", 0, examhall.UploadRequest{ExamID: "exam_1", UserID: "user_1", RoomIDs: []string{"r1", "5869a6b8-5fc2-441f-900d-0f2a15e91419"}},
+			"acs:oss:*:*:exam-bucket/record/local/exam_1-r1-user_1/* acs:oss:*:*:exam-bucket/record/local/exam_1-5869a6b8-5fc2-441f-900d-0f2a15e91419-user_1/*", "900", "exam-bucket"},
+		{"VOD", "", 0, examhall.UploadRequest{ExamID: "exam_1", UserID: "user_1", Mode: "VOD"}, "vod", "900", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -121,7 +138,7 @@ func TestUploadCredentials(t *testing.T) {
 			cfg.BasePath = tt.basePath
 			cfg.Duration = tt.duration
 			before := len(sts.Requests())
-			got, err := newService(cfg).UploadCredentials(context.Background(), "exam_1", "user-1", tt.mode)
+			got, err := newService(cfg).UploadCredentials(context.Background(), tt.req)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -130,7 +147,7 @@ func TestUploadCredentials(t *testing.T) {
 				AccessKeyID:     "STS.NUgYrLnoC37mZZCNnAbez****",
 				AccessKeySecret: "CVwjCkNzTMupZ8NbTCxCBRq3K16jtcWFTJAyBEv2****",
 				STSToken:        "CAIS-security-token",
-				Bucket:          "exam-bucket",
+				Bucket:          tt.wantBucket,
 				Expiration:      time.Date(2024, 5, 6, 7, 23, 9, 0, time.UTC),
 			}
 			if diff := cmp.Diff(want, got); diff != "" {
@@ -141,7 +158,7 @@ func TestUploadCredentials(t *testing.T) {
 				t.Fatalf("STS got %d requests, want 1", len(reqs)-before)
 			}
 			p := reqs[len(reqs)-1]
-			if got, want := p.Get("RoleSessionName"), "examhall-user-1"; got != want {
+			if got, want := p.Get("RoleSessionName"), "examhall-user_1"; got != want {
 				t.Errorf("RoleSessionName = %q, want %q", got, want)
 			}
 			if got, want := p.Get("Timestamp"), "2024-05-06T07:08:09Z"; got != want {
@@ -153,24 +170,25 @@ func TestUploadCredentials(t *testing.T) {
 
 func TestPrefix(t *testing.T) {
 	tests := []struct{ base, want string }{
-		{"", "e1/u1/"},
-		{"/", "e1/u1/"},
-		{"rec", "rec/e1/u1/"},
-		{"/rec/2024/", "rec/2024/e1/u1/"},
+		{"", "record/local/e1-r1-u1/"},
+		{"/", "e1-r1-u1/"},
+		{"rec", "rec/e1-r1-u1/"},
+		{"/rec/2024/", "rec/2024/e1-r1-u1/"},
 	}
 	for _, tt := range tests {
 		cfg := config("http://x")
 		cfg.BasePath = tt.base
-		if got := newService(cfg).Prefix("e1", "u1"); got != tt.want {
+		if got := newService(cfg).Prefix("e1", "r1", "u1"); got != tt.want {
 			t.Errorf("Prefix with base %q = %q, want %q", tt.base, got, tt.want)
 		}
 	}
 }
 
 func TestLongUserSessionName(t *testing.T) {
-	var resource, duration = "acs:oss:*:*:exam-bucket/recordings/e1/" + strings.Repeat("u", 64) + "/*", "900"
+	var resource, duration = "acs:oss:*:*:exam-bucket/recordings/e1-r1-" + strings.Repeat("u", 64) + "/*", "900"
 	sts := newSTS(t, &resource, &duration)
-	if _, err := newService(config(sts.URL)).UploadCredentials(context.Background(), "e1", strings.Repeat("u", 64), "OSS"); err != nil {
+	if _, err := newService(config(sts.URL)).UploadCredentials(context.Background(),
+		examhall.UploadRequest{ExamID: "e1", UserID: strings.Repeat("u", 64), RoomIDs: []string{"r1"}}); err != nil {
 		t.Fatal(err)
 	}
 	reqs := sts.Requests()
@@ -181,23 +199,27 @@ func TestLongUserSessionName(t *testing.T) {
 
 func TestUploadCredentialsInvalid(t *testing.T) {
 	s := newService(config("http://127.0.0.1:1"))
+	r1 := []string{"r1"}
 	tests := []struct {
-		name                 string
-		examID, userID, mode string
-		want                 string
+		name string
+		req  examhall.UploadRequest
+		want string
 	}{
-		{"VOD", "e1", "u1", "VOD", "VOD uploads are not supported by this server: use mode=OSS"},
-		{"unknown mode", "e1", "u1", "S3", `unknown upload mode "S3": use OSS`},
-		{"no exam", "", "u1", "OSS", "examId must be 1 to 64 letters, digits, '_' or '-'"},
-		{"no user", "e1", "", "OSS", "userId must be 1 to 64 letters, digits, '_' or '-'"},
-		{"exam with slash", "e1/../x", "u1", "OSS", "examId must be 1 to 64 letters, digits, '_' or '-'"},
-		{"user with star", "e1", "u*", "OSS", "userId must be 1 to 64 letters, digits, '_' or '-'"},
-		{"user with dot", "e1", "..", "", "userId must be 1 to 64 letters, digits, '_' or '-'"},
-		{"long exam", strings.Repeat("e", 65), "u1", "", "examId must be 1 to 64 letters, digits, '_' or '-'"},
+		{"unknown mode", examhall.UploadRequest{ExamID: "e1", UserID: "u1", RoomIDs: r1, Mode: "S3"}, `unknown upload mode "S3": use OSS or VOD`},
+		{"no exam", examhall.UploadRequest{UserID: "u1", RoomIDs: r1}, "examId must be 1 to 64 letters, digits or '_'"},
+		{"no user", examhall.UploadRequest{ExamID: "e1", RoomIDs: r1}, "userId must be 1 to 64 letters, digits or '_'"},
+		{"exam with slash", examhall.UploadRequest{ExamID: "e1/../x", UserID: "u1", RoomIDs: r1}, "examId must be 1 to 64 letters, digits or '_'"},
+		{"user with star", examhall.UploadRequest{ExamID: "e1", UserID: "u*", RoomIDs: r1}, "userId must be 1 to 64 letters, digits or '_'"},
+		{"user with dot", examhall.UploadRequest{ExamID: "e1", UserID: "..", RoomIDs: r1}, "userId must be 1 to 64 letters, digits or '_'"},
+		// A '-' would let one examinee's prefix reach another's stream name.
+		{"user with dash", examhall.UploadRequest{ExamID: "e1", UserID: "r1-u2", RoomIDs: r1}, "userId must be 1 to 64 letters, digits or '_'"},
+		{"room with slash", examhall.UploadRequest{ExamID: "e1", UserID: "u1", RoomIDs: []string{"a/b"}}, "roomId must be 1 to 64 letters, digits, '_' or '-'"},
+		{"long exam", examhall.UploadRequest{ExamID: strings.Repeat("e", 65), UserID: "u1", RoomIDs: r1}, "examId must be 1 to 64 letters, digits or '_'"},
+		{"OSS without a room", examhall.UploadRequest{ExamID: "e1", UserID: "u1"}, "you have no room in this exam to upload recordings of"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := s.UploadCredentials(context.Background(), tt.examID, tt.userID, tt.mode)
+			_, err := s.UploadCredentials(context.Background(), tt.req)
 			if code := examhall.ErrorCode(err); code != examhall.EINVALID {
 				t.Errorf("code = %q, want %q", code, examhall.EINVALID)
 			}
@@ -227,7 +249,7 @@ func TestUploadCredentialsUnconfigured(t *testing.T) {
 			if s.Configured() {
 				t.Error("Configured() = true")
 			}
-			_, err := s.UploadCredentials(context.Background(), "e1", "u1", "OSS")
+			_, err := s.UploadCredentials(context.Background(), examhall.UploadRequest{ExamID: "e1", UserID: "u1", RoomIDs: []string{"r1"}})
 			if code := examhall.ErrorCode(err); code != examhall.EUNAVAILABLE {
 				t.Errorf("code = %q, want %q", code, examhall.EUNAVAILABLE)
 			}
@@ -281,7 +303,7 @@ func TestUploadCredentialsVendorFailures(t *testing.T) {
 				ctx, cancel = context.WithTimeout(ctx, tt.timeout)
 				defer cancel()
 			}
-			got, err := newService(cfg).UploadCredentials(ctx, "e1", "u1", "OSS")
+			got, err := newService(cfg).UploadCredentials(ctx, examhall.UploadRequest{ExamID: "e1", UserID: "u1", RoomIDs: []string{"r1"}})
 			if got != nil {
 				t.Errorf("got credentials %+v with an error", got)
 			}

@@ -55,7 +55,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) error {
 	if account == "" || password == "" {
 		return s.showSignIn(w, r, http.StatusBadRequest, account, translate(lang, "signin.missing"))
 	}
-	token, exp, err := s.Auth.Login(r.Context(), account, password)
+	token, exp, err := s.Auth.Login(r.Context(), account, password, r.RemoteAddr)
 	switch examhall.ErrorCode(err) {
 	case "":
 	case examhall.EUNAUTHORIZED:

@@ -107,13 +107,15 @@ func (m *Main) Open(ctx context.Context) error {
 	rooms := cache.NewRooms(db, cache.DefaultTTL)
 	cheat := cache.NewCheat(db, cache.DefaultTTL)
 	m.Auth, err = auth.New(auth.Config{Key: key, SessionTTL: c.SessionTTL, AppTokenTTL: c.AppTokenTTL, Now: time.Now,
-		Failures: db}, users, db)
+		Attempts: db}, users, db)
 	if err != nil {
 		return err
 	}
 
 	client := &http.Client{Timeout: 10 * time.Second}
-	signer := live.New(c.Live)
+	lc := c.Live
+	lc.AllowUnsignedCallbacks = c.Demo
+	signer := live.New(lc)
 	// Signed URLs stay valid for the signer's auth TTL; reuse them for a
 	// small part of it.
 	urlTTL := c.Live.AuthTTL
@@ -143,8 +145,9 @@ func (m *Main) Open(ctx context.Context) error {
 	m.warnUnconfigured(signer, ims, uploads)
 	proctoring := (&aui.Server{
 		Auth: m.Auth, Policy: policy, Rooms: rooms, Exams: db, Audio: db, Cheat: cheat,
-		Streams: streams, IM: ims, Uploads: uploads,
+		Streams: streams, IM: ims, Uploads: uploads, Users: users,
 		Callback: signer, Now: now, Location: m.Location, Log: m.Log,
+		ExamTimeRFC3339: c.ExamTimeFormat == "rfc3339",
 	}).Handler()
 	mux.Handle("/exam/", proctoring)
 	mux.Handle("/login", proctoring)
@@ -188,7 +191,7 @@ func (m *Main) Open(ctx context.Context) error {
 		m.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 		h = httpapi.NewMetrics(m.registry).Wrap(h)
 	}
-	m.Handler = httpapi.Log(m.Log, httpapi.CORS(c.Origins(), h))
+	m.Handler = httpapi.Log(m.Log, httpapi.NoSniff(httpapi.CORS(c.Origins(), h)))
 	return nil
 }
 
@@ -212,8 +215,12 @@ func (m *Main) warnUnconfigured(signer *live.Signer, ims *im.Service, uploads *u
 	if !signer.Configured() {
 		m.Log.Warn("live streaming is not configured: userInfo and userList answer 503 until EXAMHALL_LIVE_PUSH_DOMAIN, EXAMHALL_LIVE_PULL_DOMAIN, EXAMHALL_LIVE_PUSH_AUTH_KEY and EXAMHALL_LIVE_PULL_AUTH_KEY are set")
 	}
-	if m.Config.Live.CallbackKey == "" {
-		m.Log.Warn("EXAMHALL_LIVE_CALLBACK_KEY is not set: /exam/userAct accepts stream callbacks without a signature")
+	switch {
+	case m.Config.Live.CallbackKey != "":
+	case m.Config.Demo:
+		m.Log.Warn("EXAMHALL_LIVE_CALLBACK_KEY is not set: /exam/userAct accepts stream callbacks without a signature (--demo only)")
+	default:
+		m.Log.Warn("EXAMHALL_LIVE_CALLBACK_KEY is not set: /exam/userAct refuses every stream callback (503), so online status stays 0, until it is")
 	}
 	var missing []string
 	for _, s := range []examhall.IMServer{examhall.IMAliyunNew, examhall.IMAliyunOld, examhall.IMRongCloud} {

@@ -23,12 +23,16 @@ import (
 // EXAMHALL_* environment fallback; secrets come only from the environment so
 // they never show in process listings.
 type Config struct {
-	Addr     string // EXAMHALL_ADDR
-	Data     string // EXAMHALL_DATA: the SQLite file and the generated JWT key live here
-	DB       string // EXAMHALL_DB: postgres://… selects PostgreSQL; empty = SQLite in Data
-	Demo     bool   // EXAMHALL_DEMO: seed the demo into an empty store on start
-	TZ       string // EXAMHALL_TZ
-	LogLevel string // EXAMHALL_LOG_LEVEL: debug, info, warn, error
+	Addr string // EXAMHALL_ADDR
+	Data string // EXAMHALL_DATA: the SQLite file and the generated JWT key live here
+	DB   string // EXAMHALL_DB: postgres://… selects PostgreSQL; empty = SQLite in Data
+	Demo bool   // EXAMHALL_DEMO: seed the demo into an empty store on start
+	TZ   string // EXAMHALL_TZ
+	// ExamTimeFormat is how /exam/examInfo renders its times: "seed"
+	// (YYYY/MM/DD HH:mm:ss in TZ, without a zone) or "rfc3339" (with the
+	// offset, as the vendor's Java and Go servers send); EXAMHALL_EXAM_TIME_FORMAT.
+	ExamTimeFormat string
+	LogLevel       string // EXAMHALL_LOG_LEVEL: debug, info, warn, error
 	// DebugAddr, when set, serves Prometheus metrics (/metrics) and Go's
 	// profiler (/debug/pprof/) there; EXAMHALL_DEBUG_ADDR. Beyond loopback
 	// it requires DebugToken (EXAMHALL_DEBUG_TOKEN) as a bearer token.
@@ -67,6 +71,7 @@ func DefaultConfig() Config {
 		Addr:                 ":7001",
 		Data:                 "./data",
 		TZ:                   "Asia/Shanghai",
+		ExamTimeFormat:       "seed",
 		LogLevel:             "info",
 		ExamineeClientURL:    "http://localhost:8001",
 		InvigilatorClientURL: "http://localhost:8000",
@@ -92,6 +97,9 @@ func (c *Config) Validate() error {
 	var errs []error
 	if _, err := c.Location(); err != nil {
 		errs = append(errs, err)
+	}
+	if c.ExamTimeFormat != "seed" && c.ExamTimeFormat != "rfc3339" {
+		errs = append(errs, fmt.Errorf(`--exam-time-format (EXAMHALL_EXAM_TIME_FORMAT) %q: want "seed" or "rfc3339"`, c.ExamTimeFormat))
 	}
 	if c.DB == "" && c.Data == "" {
 		errs = append(errs, errors.New("--data (EXAMHALL_DATA) or --db (EXAMHALL_DB) is required"))
@@ -194,6 +202,7 @@ func (c *Config) storeFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.Data, "data", envOr("EXAMHALL_DATA", c.Data), "data directory (env EXAMHALL_DATA)")
 	fs.StringVar(&c.DB, "db", envOr("EXAMHALL_DB", c.DB), "database URL; postgres://… for PostgreSQL, empty for SQLite in --data (env EXAMHALL_DB)")
 	fs.StringVar(&c.TZ, "tz", envOr("EXAMHALL_TZ", c.TZ), "time zone times are shown in (env EXAMHALL_TZ)")
+	fs.StringVar(&c.ExamTimeFormat, "exam-time-format", envOr("EXAMHALL_EXAM_TIME_FORMAT", c.ExamTimeFormat), `examInfo times: "seed" (YYYY/MM/DD HH:mm:ss, no zone) or "rfc3339" (env EXAMHALL_EXAM_TIME_FORMAT)`)
 	fs.StringVar(&c.LogLevel, "log-level", envOr("EXAMHALL_LOG_LEVEL", c.LogLevel), "debug, info, warn or error (env EXAMHALL_LOG_LEVEL)")
 }
 

@@ -82,3 +82,13 @@ func TestPublicURLDefault(t *testing.T) {
 		}
 	}
 }
+
+func TestValidateExamTimeFormat(t *testing.T) {
+	for format, ok := range map[string]bool{"seed": true, "rfc3339": true, "": false, "RFC3339": false, "iso": false} {
+		c := DefaultConfig()
+		c.Data, c.ExamTimeFormat = t.TempDir(), format
+		if err := c.Validate(); (err == nil) != ok || (err != nil && !strings.Contains(err.Error(), "EXAMHALL_EXAM_TIME_FORMAT")) {
+			t.Errorf("exam time format %q: Validate() = %v, want ok %v", format, err, ok)
+		}
+	}
+}

@@ -45,10 +45,15 @@ type Server struct {
 	Streams  examhall.StreamSigner
 	IM       examhall.IM
 	Uploads  examhall.Uploader
-	Callback CallbackVerifier // nil: stream callbacks are not signature-checked
-	Now      func() time.Time // nil: time.Now
-	Location *time.Location   // times are rendered in this zone; nil: UTC
-	Log      *slog.Logger     // nil: slog.Default()
+	Users    examhall.UserService // names of room creators not on the roster; nil: no name
+	Callback CallbackVerifier     // nil: stream callbacks are not signature-checked
+	Now      func() time.Time     // nil: time.Now
+	Location *time.Location       // times are rendered in this zone; nil: UTC
+	// ExamTimeRFC3339 renders examInfo's startTime and endTime (and its
+	// broadcasts') in RFC 3339 with the zone's offset instead of the
+	// seed's zoneless YYYY/MM/DD HH:mm:ss.
+	ExamTimeRFC3339 bool
+	Log             *slog.Logger // nil: slog.Default()
 }
 
 // CallbackVerifier checks the signature of a live CDN stream callback
@@ -70,6 +75,8 @@ func (s *Server) Handler() http.Handler {
 	// ServeMux answers unknown paths and wrong methods in plain text; find
 	// those requests first so they get the envelope too.
 	next := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Tokens, stream URLs and upload credentials: never cached.
+		w.Header().Set("Cache-Control", "no-store")
 		if h, pattern := mux.Handler(r); pattern == "" {
 			s.unrouted(w, r, h)
 			return

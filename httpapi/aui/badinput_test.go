@@ -84,6 +84,10 @@ func TestBadInput(t *testing.T) {
 		{"setCheatConfig: data object", "POST", "/exam/cheat/setCheatConfig", `{"examId":"exam1","data":{"pc":{}}}`, 400, `"data" must be a string`},
 		{"setCheatConfig: data over 64 KiB", "POST", "/exam/cheat/setCheatConfig", `{"examId":"exam1","data":"` + strings.Repeat("x", 64<<10+1) + `"}`, 400, "at most 65536 bytes"},
 		{"setCheatConfig: no examId", "POST", "/exam/cheat/setCheatConfig", `{"data":"{}"}`, 400, "examId is required"},
+		// Issue 14 B6: what encoding/json would store as U+FFFD.
+		{"setCheatConfig: data not UTF-8", "POST", "/exam/cheat/setCheatConfig", "{\"examId\":\"exam1\",\"data\":\"{\\\"a\\\":\\\"\xff\\\"}\"}", 400, "must be UTF-8"},
+		{"setCheatConfig: lone surrogate", "POST", "/exam/cheat/setCheatConfig", `{"examId":"exam1","data":"{\"a\":\"\ud800\"}"}`, 400, "lone UTF-16 surrogate"},
+		{"addCheatRecord: lone surrogate in data", "POST", "/exam/cheat/addCheatRecord", `{"examId":"exam1","roomId":"` + roomR + `","data":"[{\"userId\":\"examinee1\",\"detectType\":\"x\\udc00\",\"detectTime\":1}]"}`, 400, "lone UTF-16 surrogate"},
 		{"getCheatConfig: examId number", "POST", "/exam/cheat/getCheatConfig", `{"examId":333333}`, 400, `"examId" must be a string`},
 		{"getCheatConfig: no examId", "POST", "/exam/cheat/getCheatConfig", `{}`, 400, "examId is required"},
 

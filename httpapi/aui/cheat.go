@@ -43,7 +43,8 @@ func (s *Server) setCheatConfig(w http.ResponseWriter, r *http.Request) (any, er
 	if err := s.Policy.Exam(r.Context(), req.ExamID, true); err != nil {
 		return nil, err
 	}
-	if err := s.Cheat.SetCheatConfig(r.Context(), &examhall.CheatConfig{ExamID: req.ExamID, Data: req.Data}); err != nil {
+	cfg := &examhall.CheatConfig{ExamID: req.ExamID, Data: req.Data, Creator: callerOf(r).ID}
+	if err := s.Cheat.SetCheatConfig(r.Context(), cfg); err != nil {
 		return nil, err
 	}
 	return true, nil
@@ -58,6 +59,7 @@ func (q *examIDRequest) validate() error { return checkID("examId", q.ExamID, tr
 type cheatConfigData struct {
 	ExamID    string `json:"examId"`
 	Data      string `json:"data"`
+	Creator   string `json:"creator"` // as the vendor's CheatConfigEntity
 	CreatedAt string `json:"createdAt"`
 	UpdatedAt string `json:"updatedAt"`
 }
@@ -82,7 +84,7 @@ func (s *Server) getCheatConfig(w http.ResponseWriter, r *http.Request) (any, er
 	} else if err != nil {
 		return nil, err
 	}
-	return cheatConfigData{ExamID: cfg.ExamID, Data: cfg.Data, CreatedAt: s.rfc3339(cfg.CreatedAt), UpdatedAt: s.rfc3339(cfg.UpdatedAt)}, nil
+	return cheatConfigData{ExamID: cfg.ExamID, Data: cfg.Data, Creator: cfg.Creator, CreatedAt: s.rfc3339(cfg.CreatedAt), UpdatedAt: s.rfc3339(cfg.UpdatedAt)}, nil
 }
 
 type addCheatRecordRequest struct {
@@ -179,8 +181,8 @@ const maxDetectTime = 253402300799999
 // ("record 3: detectType is required"), and ETOOLARGE for more than
 // examhall.MaxCheatBatch records.
 func ParseCheatRecords(data string) ([]*examhall.CheatRecord, error) {
-	if httpapi.HasNUL([]byte(data)) {
-		return nil, httpapi.NULError("data")
+	if err := httpapi.CheckJSONText("data", []byte(data)); err != nil {
+		return nil, err
 	}
 	var raws []json.RawMessage
 	if err := json.Unmarshal([]byte(data), &raws); err != nil {

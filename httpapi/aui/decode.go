@@ -111,6 +111,11 @@ func params(w http.ResponseWriter, r *http.Request) (url.Values, error) {
 		return vals, nil
 	}
 	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if ct != "application/x-www-form-urlencoded" {
+		if err := httpapi.CheckJSONText("request body", body); err != nil {
+			return nil, err
+		}
+	}
 	var fromBody url.Values
 	if ct == "application/x-www-form-urlencoded" {
 		if fromBody, err = url.ParseQuery(string(body)); err != nil {

@@ -3,12 +3,24 @@ package aui
 import (
 	"net/http"
 	"strings"
+	"time"
 
 	"examhall"
 )
 
-// examTimeLayout is examInfo's YYYY/MM/DD HH:mm:ss.
+// examTimeLayout is examInfo's YYYY/MM/DD HH:mm:ss (the seed's and the
+// clients' mock data's), in the server's zone without saying which: a
+// browser in another zone reads it in its own. Server.ExamTimeRFC3339
+// switches to RFC 3339 with the offset, as the vendor's servers send.
 const examTimeLayout = "2006/01/02 15:04:05"
+
+// examTime formats an examInfo time in the configured format.
+func (s *Server) examTime(t time.Time) string {
+	if s.ExamTimeRFC3339 {
+		return s.rfc3339(t)
+	}
+	return t.In(s.loc()).Format(examTimeLayout)
+}
 
 // examInfoData is an exam as examInfo answers it.
 type examInfoData struct {
@@ -16,6 +28,8 @@ type examInfoData struct {
 	Name      string          `json:"name"`
 	StartTime string          `json:"startTime"`
 	EndTime   string          `json:"endTime"`
+	CreatedAt string          `json:"createdAt"` // RFC 3339, as the vendor's servers send
+	UpdatedAt string          `json:"updatedAt"`
 	RadioInfo []broadcastData `json:"radioInfo"` // scheduled broadcasts
 	AudioInfo []audioData     `json:"audioInfo"` // the manual playlist
 }
@@ -62,19 +76,20 @@ func (s *Server) examInfo(w http.ResponseWriter, r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	loc := s.loc()
 	d := examInfoData{
 		ID:        e.ID,
 		Name:      e.Name,
-		StartTime: e.BeginTime.In(loc).Format(examTimeLayout),
-		EndTime:   e.EndTime.In(loc).Format(examTimeLayout),
+		StartTime: s.examTime(e.BeginTime),
+		EndTime:   s.examTime(e.EndTime),
+		CreatedAt: s.rfc3339(e.CreatedAt),
+		UpdatedAt: s.rfc3339(e.UpdatedAt),
 		RadioInfo: make([]broadcastData, 0, len(broadcasts)),
 		AudioInfo: make([]audioData, 0, len(playlist)),
 	}
 	for _, b := range broadcasts {
 		d.RadioInfo = append(d.RadioInfo, broadcastData{
 			ID: b.ID, Classify: b.Classify, Name: b.Name, URL: b.URL, OSSURL: b.OSSURL,
-			StartTime: b.StartTime.In(loc).Format(examTimeLayout),
+			StartTime: s.examTime(b.StartTime),
 		})
 	}
 	for _, a := range playlist {
@@ -156,8 +171,11 @@ type uploadData struct {
 	Expiration      string `json:"expiration"`
 }
 
-// ossConfig issues upload credentials for the caller's own prefix of the
-// exam. mode is OSS (the default, as with the vendor) or VOD.
+// ossConfig issues upload credentials for the caller's own recordings of
+// the exam. mode is OSS (the default, as with the vendor) or VOD, as the
+// client's CONFIG.localRecorder.mode says (MediaRecorder/index.ts sends it).
+// In OSS mode the credentials cover the caller's stream prefix in each of
+// their rooms of the exam (the join token's room only, for a join token).
 func (s *Server) ossConfig(w http.ResponseWriter, r *http.Request) (any, error) {
 	examID, err := queryID(r, "examId")
 	if err != nil {
@@ -171,10 +189,25 @@ func (s *Server) ossConfig(w http.ResponseWriter, r *http.Request) (any, error) 
 	default:
 		return nil, examhall.Errorf(examhall.EINVALID, "mode must be OSS or VOD")
 	}
-	if err := s.Policy.Exam(r.Context(), examID, false); err != nil {
+	ctx, c := r.Context(), callerOf(r)
+	if err := s.Policy.Exam(ctx, examID, false); err != nil {
 		return nil, err
 	}
-	cred, err := s.Uploads.UploadCredentials(r.Context(), examID, callerOf(r).ID, mode)
+	req := examhall.UploadRequest{ExamID: examID, UserID: c.ID, Mode: mode}
+	if mode == examhall.UploadOSS {
+		if c.RoomID != "" {
+			req.RoomIDs = []string{c.RoomID} // Policy.Exam checked it is of this exam
+		} else {
+			rooms, _, err := s.Rooms.FindRooms(ctx, examhall.RoomFilter{ExamID: examID, UserID: c.ID, Limit: 20})
+			if err != nil {
+				return nil, err
+			}
+			for _, room := range rooms {
+				req.RoomIDs = append(req.RoomIDs, room.ID)
+			}
+		}
+	}
+	cred, err := s.Uploads.UploadCredentials(ctx, req)
 	if err != nil {
 		return nil, err
 	}

@@ -80,8 +80,26 @@ func (r *fakeRooms) FindRoomByID(ctx context.Context, id string) (*examhall.Room
 	return nil, notFound("room")
 }
 
+// FindRooms supports getOssConfig's selection: the user's rooms of an exam.
 func (r *fakeRooms) FindRooms(ctx context.Context, filter examhall.RoomFilter) ([]*examhall.Room, int, error) {
-	return nil, 0, fmt.Errorf("fakeRooms: FindRooms not used by aui")
+	if filter.ExamID == "" || filter.UserID == "" {
+		return nil, 0, fmt.Errorf("fakeRooms: FindRooms supports only ExamID and UserID")
+	}
+	var out []*examhall.Room
+	for _, room := range r.rooms {
+		if room.ExamID != filter.ExamID {
+			continue
+		}
+		in := room.CreatedBy == filter.UserID
+		for _, m := range r.members[room.ID] {
+			in = in || m.UserID == filter.UserID
+		}
+		if in {
+			c := *room
+			out = append(out, &c)
+		}
+	}
+	return out, len(out), nil
 }
 
 func (r *fakeRooms) CreateRoom(ctx context.Context, room *examhall.Room) error {
@@ -234,8 +252,8 @@ func newFixture(t testing.TB) *fixture {
 		},
 	}
 	exams := map[string]*examhall.Exam{
-		exam1:      {ID: exam1, Name: "Exam One", BeginTime: time.Date(2023, 3, 30, 6, 0, 0, 0, time.UTC), EndTime: time.Date(2023, 3, 30, 9, 0, 0, 0, time.UTC), Status: examhall.ExamPublished},
-		exam2:      {ID: exam2, Name: "Exam Two", BeginTime: t0, EndTime: t0.Add(time.Hour), Status: examhall.ExamPublished},
+		exam1:      {ID: exam1, Name: "Exam One", BeginTime: time.Date(2023, 3, 30, 6, 0, 0, 0, time.UTC), EndTime: time.Date(2023, 3, 30, 9, 0, 0, 0, time.UTC), Status: examhall.ExamPublished, CreatedAt: t0.Add(-time.Hour), UpdatedAt: t0},
+		exam2:      {ID: exam2, Name: "Exam Two", BeginTime: t0, EndTime: t0.Add(time.Hour), Status: examhall.ExamPublished, CreatedAt: t0, UpdatedAt: t0},
 		examSeed:   {ID: examSeed, Name: "Seed exam", BeginTime: t0, EndTime: t0.Add(time.Hour), Status: examhall.ExamPublished},
 		"archived": {ID: "archived", Name: "Old", BeginTime: t0, EndTime: t0.Add(time.Hour), Status: examhall.ExamArchived},
 	}
@@ -325,13 +343,14 @@ func newFixture(t testing.TB) *fixture {
 		},
 	}
 	f.uploads = &mock.Uploader{
-		UploadCredentialsFn: func(ctx context.Context, examID, userID, mode string) (*examhall.UploadCredentials, error) {
+		UploadCredentialsFn: func(ctx context.Context, req examhall.UploadRequest) (*examhall.UploadCredentials, error) {
 			return &examhall.UploadCredentials{Region: "oss-cn-hangzhou", AccessKeyID: "STS.id", AccessKeySecret: "secret",
-				STSToken: "sts-" + examID + "-" + userID + "-" + mode, Bucket: "bucket", Expiration: t0.Add(time.Hour).UTC()}, nil
+				STSToken: "sts-" + req.ExamID + "-" + req.UserID + "-" + req.Mode + "-" + strings.Join(req.RoomIDs, "+"),
+				Bucket:   "bucket", Expiration: t0.Add(time.Hour).UTC()}, nil
 		},
 	}
 	f.auth = &mock.Authenticator{
-		LoginFn: func(ctx context.Context, account, password string) (string, time.Time, error) {
+		LoginFn: func(ctx context.Context, account, password, _ string) (string, time.Time, error) {
 			if account == "teacher1" && password == "secret" {
 				return "tok-creator", t0.Add(2 * time.Hour).UTC(), nil
 			}
@@ -345,7 +364,14 @@ func newFixture(t testing.TB) *fixture {
 		},
 	}
 	f.srv = &Server{
-		Auth:     f.auth,
+		Auth: f.auth,
+		Users: &mock.UserService{FindUserByIDFn: func(ctx context.Context, id string) (*examhall.User, error) {
+			if u, ok := users[id]; ok {
+				c := *u
+				return &c, nil
+			}
+			return nil, notFound("user")
+		}},
 		Policy:   examhall.Policy{Rooms: f.rooms},
 		Rooms:    f.rooms,
 		Exams:    f.exams,

@@ -163,6 +163,8 @@ func (s *Server) doCreateRoom(r *http.Request, req *createRoomRequest) (any, err
 // roomInfoData is a room as roomInfo answers it.
 type roomInfoData struct {
 	ID          string `json:"id"`
+	CreatedAt   string `json:"createdAt"` // RFC 3339, as the vendor's servers send
+	UpdatedAt   string `json:"updatedAt"`
 	Name        string `json:"name"`
 	ExamID      string `json:"examId"`
 	Status      int    `json:"status"`
@@ -189,6 +191,8 @@ func (s *Server) roomInfo(w http.ResponseWriter, r *http.Request) (any, error) {
 		AudioStatus: room.AudioStatus,
 		IMGroupID:   room.IMGroupID,
 		CreatedBy:   room.CreatedBy,
+		CreatedAt:   s.rfc3339(room.CreatedAt),
+		UpdatedAt:   s.rfc3339(room.UpdatedAt),
 	}
 	cfg, err := s.Cheat.FindCheatConfig(r.Context(), room.ExamID)
 	switch {
@@ -220,7 +224,10 @@ func (s *Server) userData(m *examhall.Member, examID string, now time.Time) (use
 
 // userInfo answers one member's stream URLs. The caller must read the room
 // and be the user or manage the room, so an examinee sees only their own push
-// URLs. A manager asking for themselves need not be on the roster.
+// URLs. A manager asking for themselves need not be on the roster. Anyone
+// who reads the room may also read its invigilators (the creator too, on
+// the roster or not) with their pull URLs only: the examinee pages fetch
+// userInfo of roomInfo's createTeacher at start-up to watch and hear them.
 func (s *Server) userInfo(w http.ResponseWriter, r *http.Request) (any, error) {
 	userID, err := queryID(r, "userId")
 	if err != nil {
@@ -235,18 +242,36 @@ func (s *Server) userInfo(w http.ResponseWriter, r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	self := userID == c.ID
+	self, pullOnly := userID == c.ID, false
 	if !self {
 		if _, err := s.Policy.Room(ctx, roomID, true); err != nil {
-			return nil, err
+			inv, ierr := s.Policy.Invigilator(ctx, room, userID)
+			if ierr != nil {
+				return nil, ierr
+			}
+			if !inv {
+				return nil, err
+			}
+			pullOnly = true
 		}
 	}
 	m, err := s.Rooms.FindMember(ctx, roomID, userID)
-	if examhall.ErrorCode(err) == examhall.ENOTFOUND && self {
+	switch {
+	case examhall.ErrorCode(err) == examhall.ENOTFOUND && self:
 		if _, merr := s.Policy.Room(ctx, roomID, true); merr != nil {
 			return nil, err
 		}
 		m, err = &examhall.Member{RoomID: roomID, UserID: c.ID, Name: c.Name, UserStatus: examhall.UserOffline}, nil
+	case examhall.ErrorCode(err) == examhall.ENOTFOUND && userID == room.CreatedBy:
+		// The creator invigilates without being on the roster.
+		m, err = &examhall.Member{RoomID: roomID, UserID: userID, Role: examhall.RoleInvigilator, UserStatus: examhall.UserOffline}, nil
+		if s.Users != nil {
+			if u, uerr := s.Users.FindUserByID(ctx, userID); uerr == nil {
+				m.Name = u.Name
+			} else if examhall.ErrorCode(uerr) != examhall.ENOTFOUND {
+				return nil, uerr
+			}
+		}
 	}
 	if err != nil {
 		return nil, err
@@ -254,6 +279,9 @@ func (s *Server) userInfo(w http.ResponseWriter, r *http.Request) (any, error) {
 	d, err := s.userData(m, room.ExamID, s.now())
 	if err != nil {
 		return nil, err
+	}
+	if pullOnly {
+		d.RTCPushURL, d.PCRTCPushURL = "", ""
 	}
 	return rawJSON(appendUserInfo(rawBuffer(1400), &d)), nil
 }
@@ -361,6 +389,9 @@ func (s *Server) userAct(w http.ResponseWriter, r *http.Request) (any, error) {
 	if s.Callback != nil {
 		err := s.Callback.VerifyCallback(r.Host, r.Header.Get("ALI-LIVE-TIMESTAMP"), r.Header.Get("ALI-LIVE-SIGNATURE"), s.now())
 		if err != nil {
+			if examhall.ErrorCode(err) == examhall.EUNAVAILABLE {
+				return nil, err // not configured: the message names the setting
+			}
 			msg := "callback signature rejected"
 			var e *examhall.Error
 			if errors.As(err, &e) {

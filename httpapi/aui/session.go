@@ -34,7 +34,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) (any, error) {
 	if err := decode(w, r, &req); err != nil {
 		return nil, err
 	}
-	token, expire, err := s.Auth.Login(r.Context(), req.Username, req.Password)
+	token, expire, err := s.Auth.Login(r.Context(), req.Username, req.Password, r.RemoteAddr)
 	if err != nil {
 		return nil, err
 	}

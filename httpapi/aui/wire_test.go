@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -125,14 +126,16 @@ func TestRoomInfo(t *testing.T) {
 	w := f.do("GET", "/exam/roomInfo?roomId="+roomR+"&ts=1702371472000", "tok-examinee", "")
 	checkResponse(t, w, 200, ok(`{
 		"id": "`+roomR+`", "name": "Room R", "examId": "exam1", "status": 0, "audioStatus": 0,
-		"imGroupId": "group-r", "createTeacher": "teacher1", "cheatConfig": "{\"pc\":{\"manyPeople\":true}}"
+		"imGroupId": "group-r", "createTeacher": "teacher1", "cheatConfig": "{\"pc\":{\"manyPeople\":true}}",
+		"createdAt": "2023-12-12T15:59:12+08:00", "updatedAt": "2023-12-12T15:59:12+08:00"
 	}`))
 
 	// No cheat config: no key.
 	w = f.do("GET", "/exam/roomInfo?roomId="+roomR2, "tok-otherexam", "")
 	checkResponse(t, w, 200, ok(`{
 		"id": "`+roomR2+`", "name": "Room R2", "examId": "exam2", "status": 0, "audioStatus": 0,
-		"imGroupId": "group-r2", "createTeacher": "teacher3"
+		"imGroupId": "group-r2", "createTeacher": "teacher3",
+		"createdAt": "2023-12-12T15:59:12+08:00", "updatedAt": "2023-12-12T15:59:12+08:00"
 	}`))
 }
 
@@ -142,13 +145,27 @@ func TestExamInfo(t *testing.T) {
 	checkResponse(t, w, 200, ok(`{
 		"id": "exam1", "name": "Exam One",
 		"startTime": "2023/03/30 14:00:00", "endTime": "2023/03/30 17:00:00",
+		"createdAt": "2023-12-12T14:59:12+08:00", "updatedAt": "2023-12-12T15:59:12+08:00",
 		"radioInfo": [{"id":"a1","classify":2,"name":"Opening","startTime":"2023/03/30 14:30:00","url":"https://cdn/a1.mp3","ossUrl":"oss://a1.mp3"}],
 		"audioInfo": [{"id":"a1","classify":2,"name":"Opening","url":"https://cdn/a1.mp3","ossUrl":"oss://a1.mp3"}]
 	}`))
 
 	// Never null lists.
 	w = f.do("GET", "/exam/examInfo?examId=exam2", "tok-otherexam", "")
-	checkResponse(t, w, 200, ok(`{"id":"exam2","name":"Exam Two","startTime":"2023/12/12 15:59:12","endTime":"2023/12/12 16:59:12","radioInfo":[],"audioInfo":[]}`))
+	checkResponse(t, w, 200, ok(`{"id":"exam2","name":"Exam Two","startTime":"2023/12/12 15:59:12","endTime":"2023/12/12 16:59:12",
+		"createdAt":"2023-12-12T15:59:12+08:00","updatedAt":"2023-12-12T15:59:12+08:00","radioInfo":[],"audioInfo":[]}`))
+
+	// Issue 14 A4: a deployment may choose RFC 3339 with the offset, as the
+	// vendor's servers send, so browsers in other zones read the right instant.
+	f.srv.ExamTimeRFC3339 = true
+	w = f.do("GET", "/exam/examInfo?examId=exam1", "tok-examinee", "")
+	checkResponse(t, w, 200, ok(`{
+		"id": "exam1", "name": "Exam One",
+		"startTime": "2023-03-30T14:00:00+08:00", "endTime": "2023-03-30T17:00:00+08:00",
+		"createdAt": "2023-12-12T14:59:12+08:00", "updatedAt": "2023-12-12T15:59:12+08:00",
+		"radioInfo": [{"id":"a1","classify":2,"name":"Opening","startTime":"2023-03-30T14:30:00+08:00","url":"https://cdn/a1.mp3","ossUrl":"oss://a1.mp3"}],
+		"audioInfo": [{"id":"a1","classify":2,"name":"Opening","url":"https://cdn/a1.mp3","ossUrl":"oss://a1.mp3"}]
+	}`))
 }
 
 func userJSON(room, exam, user, name string, status int) string {
@@ -157,6 +174,11 @@ func userJSON(room, exam, user, name string, status int) string {
 		"rtcPushUrl":"artc://push/exam/%[4]s","rtcPullUrl":"artc://pull/exam/%[4]s","rtsPullUrl":"artc://pull/exam/%[4]s_240p",
 		"pcRtcPushUrl":"artc://push/exam/%[4]s_pc","pcRtcPullUrl":"artc://pull/exam/%[4]s_pc","pcRtsPullUrl":"artc://pull/exam/%[4]s_pc_240p"}`,
 		user, name, status, s)
+}
+
+// pullOnly blanks the push URLs of a userJSON.
+func pullOnly(user string) string {
+	return regexp.MustCompile(`"(rtcPushUrl|pcRtcPushUrl)":"[^"]*"`).ReplaceAllString(user, `"$1":""`)
 }
 
 func TestUserInfo(t *testing.T) {
@@ -170,7 +192,14 @@ func TestUserInfo(t *testing.T) {
 		{"manager, self on roster", "tok-rosterinv", "teacher2", 200, ok(userJSON(roomR, exam1, "teacher2", "Teacher Two", 0))},
 		{"creator, self off roster", "tok-creator", "teacher1", 200, ok(userJSON(roomR, exam1, "teacher1", "Teacher One", 0))},
 		{"admin, self off roster", "tok-admin", "admin", 200, ok(userJSON(roomR, exam1, "admin", "Admin", 0))},
-		{"examinee, another examinee", "tok-examinee", "teacher2", 403, ""},
+		// Issue 14 A1: both examinee pages (Web/exam-examinee/src/pages/index.tsx
+		// and pages/pc/index.tsx) fetch userInfo of roomInfo's createTeacher
+		// with the examinee's token: invigilators of the room, with pull URLs
+		// only.
+		{"examinee, roster invigilator", "tok-examinee", "teacher2", 200, ok(pullOnly(userJSON(roomR, exam1, "teacher2", "Teacher Two", 0)))},
+		{"examinee, creator off roster", "tok-examinee", "teacher1", 200, ok(pullOnly(userJSON(roomR, exam1, "teacher1", "Teacher One", 0)))},
+		{"examinee, another examinee", "tok-examinee", "examinee2", 403, ""},
+		{"examinee, admin off roster", "tok-examinee", "admin", 403, ""},
 		{"manager, user off roster", "tok-creator", "examinee2", 404, ""},
 	}
 	for _, tt := range tests {
@@ -245,10 +274,12 @@ func TestGetOssConfig(t *testing.T) {
 	f := newFixture(t)
 	w := f.do("GET", "/exam/getOssConfig?examId=exam1&ts=3", "tok-examinee", "")
 	// The credentials are for the caller's prefix; OSS is the default mode.
+	// Issue 14 A3: the OSS credentials name the caller's room, whose stream
+	// name the client's keys carry.
 	checkResponse(t, w, 200, ok(`{"region":"oss-cn-hangzhou","accessKeyId":"STS.id","accessKeySecret":"secret",
-		"stsToken":"sts-exam1-examinee1-OSS","bucket":"bucket","expiration":"2023-12-12T16:59:12+08:00"}`))
+		"stsToken":"sts-exam1-examinee1-OSS-`+roomR+`","bucket":"bucket","expiration":"2023-12-12T16:59:12+08:00"}`))
 	w = f.do("GET", "/exam/getOssConfig?examId=exam1&mode=VOD", "tok-examinee", "")
-	if e := mustEnvelope(t, w); !strings.Contains(w.Body.String(), "sts-exam1-examinee1-VOD") {
+	if e := mustEnvelope(t, w); !strings.Contains(w.Body.String(), "sts-exam1-examinee1-VOD-") {
 		t.Errorf("VOD mode not passed on: %+v", e)
 	}
 }
@@ -319,7 +350,7 @@ func TestCheatConfig(t *testing.T) {
 	// The seed's exam 11111111111 does not exist here: an admin may set it
 	// (the store refuses unknown exams); reading it is a 404.
 	checkResponse(t, f.do("POST", "/exam/cheat/setCheatConfig", "tok-admin", seedSetCheatConfig), 200, ok(`true`))
-	want := []call{{"SetCheatConfig", []any{examhall.CheatConfig{ExamID: "11111111111", Data: "{xxxx}"}}}}
+	want := []call{{"SetCheatConfig", []any{examhall.CheatConfig{ExamID: "11111111111", Data: "{xxxx}", Creator: "admin"}}}}
 	if diff := cmp.Diff(want, f.writes); diff != "" {
 		t.Errorf("writes (-want +got):\n%s", diff)
 	}
@@ -329,7 +360,7 @@ func TestCheatConfig(t *testing.T) {
 	}
 
 	w = f.do("POST", "/exam/cheat/getCheatConfig", "tok-examinee", `{"examId":"exam1"}`)
-	checkResponse(t, w, 200, ok(`{"examId":"exam1","data":"{\"pc\":{\"manyPeople\":true}}","createdAt":"2023-12-12T15:59:12+08:00","updatedAt":"2023-12-12T15:59:12+08:00"}`))
+	checkResponse(t, w, 200, ok(`{"examId":"exam1","data":"{\"pc\":{\"manyPeople\":true}}","creator":"","createdAt":"2023-12-12T15:59:12+08:00","updatedAt":"2023-12-12T15:59:12+08:00"}`))
 	// An exam without a config: success, null data.
 	w = f.do("POST", "/exam/cheat/getCheatConfig", "tok-otherexam", `{"examId":"exam2"}`)
 	checkResponse(t, w, 200, ok(`null`))

@@ -18,13 +18,14 @@ type myExamJSON struct {
 }
 
 // boundExam returns the exam ID a join-link caller is bound to, or "" for
-// a session token.
+// a session token. A join-link caller no longer on the room's roster gets
+// EFORBIDDEN: the link ended with their place in the room.
 func (s *Server) boundExam(ctx context.Context) (string, error) {
 	c, err := callerOf(ctx)
 	if err != nil || c.RoomID == "" {
 		return "", err
 	}
-	room, err := s.Rooms.FindRoomByID(ctx, c.RoomID)
+	room, err := s.Policy.Room(ctx, c.RoomID, false)
 	if err != nil {
 		return "", err
 	}

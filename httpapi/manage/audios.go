@@ -176,9 +176,18 @@ func (s *Server) setBroadcasts(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	items, err := decodeItems[examhall.ScheduledAudio](w, r)
+	// The items GET returns also carry the clip ("audio"), read only.
+	type item struct {
+		examhall.ScheduledAudio
+		Audio json.RawMessage `json:"audio"`
+	}
+	got, err := decodeItems[item](w, r)
 	if err != nil {
 		return err
+	}
+	items := make([]examhall.ScheduledAudio, len(got))
+	for i, it := range got {
+		items[i] = it.ScheduledAudio
 	}
 	if len(items) > maxSchedule {
 		return examhall.Errorf(examhall.ETOOLARGE, "at most %d broadcasts", maxSchedule)
@@ -265,7 +274,8 @@ func (s *Server) setCheatConfig(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	c := &examhall.CheatConfig{ExamID: e.ID, Data: data}
+	caller, _ := callerOf(r.Context())
+	c := &examhall.CheatConfig{ExamID: e.ID, Data: data, Creator: caller.ID}
 	if err := s.Cheat.SetCheatConfig(r.Context(), c); err != nil {
 		return err
 	}

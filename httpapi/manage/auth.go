@@ -34,7 +34,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 		// Too long to be right; answer as for a wrong pair without the bcrypt work.
 		return examhall.Errorf(examhall.EUNAUTHORIZED, "wrong account or password")
 	}
-	token, expire, err := s.Auth.Login(r.Context(), req.Account, req.Password)
+	token, expire, err := s.Auth.Login(r.Context(), req.Account, req.Password, r.RemoteAddr)
 	if err != nil {
 		return err
 	}

@@ -11,7 +11,6 @@ import (
 const (
 	maxAudienceIDs = 10000
 	maxQuestions   = 1000
-	maxExtra       = 100000 // extra attempts or minutes of one override
 )
 
 // examRequest is the body of POST and PATCH /exams; nil fields are absent.
@@ -74,7 +73,9 @@ func checkExam(e *examhall.Exam) error {
 }
 
 // examFor authorizes the caller (staff, or only admins when adminOnly) and
-// returns the exam of the path's {id}, so unknown exams answer 404.
+// returns the exam of the path's {id}, so unknown exams answer 404; an
+// invigilator may read only the exams of the rooms they created or are on
+// the roster of (403 for others).
 func (s *Server) examFor(r *http.Request, adminOnly bool) (*examhall.Exam, error) {
 	ctx := r.Context()
 	check := s.staff
@@ -88,10 +89,19 @@ func (s *Server) examFor(r *http.Request, adminOnly bool) (*examhall.Exam, error
 	if err != nil {
 		return nil, err
 	}
-	return s.Exams.FindExamByID(ctx, id)
+	e, err := s.Exams.FindExamByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	// Invigilators see the exams of their rooms, as on /exam/ (Policy.Exam).
+	if err := s.Policy.Exam(ctx, id, false); err != nil {
+		return nil, err
+	}
+	return e, nil
 }
 
-// listExams lists exams filtered by status and q (name substring).
+// listExams lists exams filtered by status and q (name substring); an
+// invigilator gets only the exams of their rooms.
 func (s *Server) listExams(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	if err := s.staff(ctx); err != nil {
@@ -103,6 +113,9 @@ func (s *Server) listExams(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	f := examhall.ExamFilter{Offset: offset, Limit: limit}
+	if c, _ := callerOf(ctx); c.Role != examhall.RoleAdmin {
+		f.UserID = c.ID // invigilators: the exams of their rooms
+	}
 	if f.Query, err = queryText(q, "q"); err != nil {
 		return err
 	}
@@ -349,8 +362,19 @@ func (s *Server) setOverride(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(w, r, &req); err != nil {
 		return err
 	}
-	if req.ExtraAttempts < 0 || req.ExtraMinutes < 0 || req.ExtraAttempts > maxExtra || req.ExtraMinutes > maxExtra {
-		return examhall.Errorf(examhall.EINVALID, "extraAttempts and extraMinutes must be from 0 to %d", maxExtra)
+	switch {
+	case req.ExtraAttempts < 0 || req.ExtraAttempts > examhall.MaxExtraAttempts:
+		return examhall.Errorf(examhall.EINVALID, "extraAttempts must be from 0 to %d", examhall.MaxExtraAttempts)
+	case req.ExtraMinutes < 0 || req.ExtraMinutes > examhall.MaxExtraMinutes:
+		return examhall.Errorf(examhall.EINVALID, "extraMinutes must be from 0 to %d", examhall.MaxExtraMinutes)
+	}
+	for _, t := range []struct {
+		name string
+		t    *time.Time
+	}{{"beginTime", req.BeginTime}, {"endTime", req.EndTime}} {
+		if t.t != nil && (t.t.Year() < examhall.MinYear || t.t.Year() > examhall.MaxYear) {
+			return examhall.Errorf(examhall.EINVALID, "%s must be within the years %d to %d", t.name, examhall.MinYear, examhall.MaxYear)
+		}
 	}
 	o := &examhall.Override{ExamID: e.ID, UserID: userID, ExtraAttempts: req.ExtraAttempts, ExtraMinutes: req.ExtraMinutes, BeginTime: req.BeginTime, EndTime: req.EndTime}
 	if rules := e.RulesFor(o); !rules.EndTime.After(rules.BeginTime) {

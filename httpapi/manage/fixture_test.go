@@ -128,7 +128,7 @@ func newWorld(t *testing.T) *world {
 		}
 		return nil, examhall.Errorf(examhall.EUNAUTHORIZED, "bad token")
 	}
-	w.auth.LoginFn = func(_ context.Context, account, password string) (string, time.Time, error) {
+	w.auth.LoginFn = func(_ context.Context, account, password, _ string) (string, time.Time, error) {
 		if account == "admin" && password == "secret" {
 			return tokAdmin, now.Add(24 * time.Hour), nil
 		}

@@ -60,7 +60,7 @@ func noContent(w http.ResponseWriter) error {
 
 // decode decodes the JSON body into v.
 func decode(w http.ResponseWriter, r *http.Request, v any) error {
-	return httpapi.DecodeJSON(w, r, v)
+	return httpapi.DecodeStrictJSON(w, r, v)
 }
 
 // decodeOptional decodes the JSON body into v when there is one; an empty
@@ -86,16 +86,17 @@ func decodeItems[T any](w http.ResponseWriter, r *http.Request) ([]T, error) {
 	}
 	var items []T
 	if b := bytes.TrimSpace(raw); len(b) > 0 && b[0] == '[' {
-		if err := json.Unmarshal(b, &items); err != nil {
-			return nil, httpapi.JSONError(err)
+		if err := httpapi.UnmarshalStrict(b, &items); err != nil {
+			return nil, err
 		}
 		return items, nil
 	}
 	var obj struct {
 		Items *[]T `json:"items"`
+		Total any  `json:"total"` // of the GET shape; ignored
 	}
-	if err := json.Unmarshal(raw, &obj); err != nil {
-		return nil, httpapi.JSONError(err)
+	if err := httpapi.UnmarshalStrict(raw, &obj); err != nil {
+		return nil, err
 	}
 	if obj.Items == nil {
 		return nil, examhall.Errorf(examhall.EINVALID, `the body must be a JSON array or an object {"items": [...]}`)

@@ -89,6 +89,22 @@ func TestBadInput(t *testing.T) {
 		{"app without name", request{method: "POST", path: "/api/v1/apps", token: tokAdmin, body: `{"name":" "}`}, 400, examhall.EINVALID},
 		{"search text too long", request{method: "GET", path: "/api/v1/users?q=" + long, token: tokAdmin}, 400, examhall.EINVALID},
 		{"no such endpoint", request{method: "GET", path: "/api/v1/nope", token: tokAdmin}, 404, examhall.ENOTFOUND},
+		// Issue 14 B4: numbers out of range.
+		{"exam answerMinutes overflowing", request{method: "POST", path: "/api/v1/exams", token: tokAdmin, body: `{"name":"X","beginTime":"2025-06-02T09:00:00Z","endTime":"2025-06-02T11:00:00Z","answerMinutes":200000000}`}, 400, examhall.EINVALID},
+		{"exam PATCH answerMinutes overflowing", request{method: "PATCH", path: "/api/v1/exams/e1", token: tokAdmin, body: `{"answerMinutes":200000000}`}, 400, examhall.EINVALID},
+		{"exam allowTimes huge", request{method: "PATCH", path: "/api/v1/exams/e1", token: tokAdmin, body: `{"allowTimes":2000000000}`}, 400, examhall.EINVALID},
+		{"exam passScore huge", request{method: "PATCH", path: "/api/v1/exams/e1", token: tokAdmin, body: `{"passScore":1e308}`}, 400, examhall.EINVALID},
+		{"override extraMinutes huge", request{method: "PUT", path: "/api/v1/exams/e1/overrides/u-exa", token: tokAdmin, body: `{"extraMinutes":99999999}`}, 400, examhall.EINVALID},
+		{"override year 1", request{method: "PUT", path: "/api/v1/exams/e1/overrides/u-exa", token: tokAdmin, body: `{"beginTime":"0001-01-01T00:00:00Z"}`}, 400, examhall.EINVALID},
+		{"question score huge", request{method: "PUT", path: "/api/v1/exams/e1/paper", token: tokAdmin, body: `[{"type":"short","stem":"S","score":1e300}]`}, 400, examhall.EINVALID},
+		// Issue 14 B6: text encoding/json would store as U+FFFD.
+		{"department name not UTF-8", request{method: "POST", path: "/api/v1/departments", token: tokAdmin, body: "{\"name\":\"a\xffb\"}"}, 400, examhall.EINVALID},
+		{"department name lone surrogate", request{method: "POST", path: "/api/v1/departments", token: tokAdmin, body: `{"name":"a\ud800b"}`}, 400, examhall.EINVALID},
+		{"cheat config lone surrogate", request{method: "PUT", path: "/api/v1/exams/e1/cheat-config", token: tokAdmin, body: `{"data":"{\"a\":\"\udfff\"}"}`}, 400, examhall.EINVALID},
+		// Issue 14 B7: unknown fields are refused, not ignored.
+		{"exam PATCH unknown field", request{method: "PATCH", path: "/api/v1/exams/e1", token: tokAdmin, body: `{"nmae":"typo"}`}, 400, examhall.EINVALID},
+		{"user POST unknown field", request{method: "POST", path: "/api/v1/users", token: tokAdmin, body: `{"account":"a","name":"N","role":"examinee","isAdmin":true}`}, 400, examhall.EINVALID},
+		{"paper unknown question field", request{method: "PUT", path: "/api/v1/exams/e1/paper", token: tokAdmin, body: `[{"type":"short","stem":"S","score":1,"points":3}]`}, 400, examhall.EINVALID},
 		{"wrong method", request{method: "DELETE", path: "/api/v1/exams", token: tokAdmin}, 405, examhall.EINVALID},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -146,5 +162,36 @@ func TestAnswers(t *testing.T) {
 				t.Errorf("writes mismatch (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// Issue 14 B7: the 400 names every unknown field, and fields of the GET
+// shape that a write ignores (a list's total, a broadcast's audio) are not
+// unknown.
+func TestUnknownFieldsNamed(t *testing.T) {
+	for _, tt := range []struct {
+		req  request
+		want string // "" for success
+	}{
+		{request{method: "PATCH", path: "/api/v1/exams/e1", token: tokAdmin, body: `{"nmae":"x","zzz":1,"name":"ok"}`}, `unknown fields "nmae", "zzz"`},
+		{request{method: "PATCH", path: "/api/v1/exams/e1", token: tokAdmin, body: `{"NAME":"Case is ignored, as encoding/json does"}`}, ""},
+		{request{method: "PUT", path: "/api/v1/exams/e1/overrides/u-exa", token: tokAdmin, body: `{"extraMinuts":5}`}, `unknown field "extraMinuts"`},
+		{request{method: "PUT", path: "/api/v1/exams/e1/paper", token: tokAdmin, body: `{"items":[{"type":"short","stem":"S","score":1,"points":3}],"total":1}`}, `unknown field "points"`},
+		{request{method: "PUT", path: "/api/v1/exams/e1/broadcasts", token: tokAdmin, body: `{"items":[{"audioId":"au1","startTime":"2025-06-02T09:30:00Z","audio":{"id":"au1"}}],"total":1}`}, ""},
+	} {
+		w := newWorld(t)
+		rec := w.do(t, tt.req)
+		if tt.want == "" {
+			if rec.Code != http.StatusOK {
+				t.Errorf("%s %s %s: status %d, want 200: %s", tt.req.method, tt.req.path, tt.req.body, rec.Code, rec.Body)
+			}
+			continue
+		}
+		if rec.Code != http.StatusBadRequest || !strings.Contains(rec.Body.String(), strings.ReplaceAll(tt.want, `"`, `\"`)) {
+			t.Errorf("%s %s %s: %d %s, want 400 naming %s", tt.req.method, tt.req.path, tt.req.body, rec.Code, rec.Body, tt.want)
+		}
+		if got := w.writes(); len(got) > 0 {
+			t.Errorf("unknown fields still wrote: %v", got)
+		}
 	}
 }

@@ -231,6 +231,12 @@ type linkJSON struct {
 // joinLinks issues a join link for every member of the roster, valid until
 // the exam's end plus JoinMargin.
 func (s *Server) joinLinks(w http.ResponseWriter, r *http.Request) error {
+	// A join token is for its room's proctoring surface: handing out other
+	// people's credentials needs a staff session, so a leaked link does not
+	// leak every other link.
+	if err := unbound(r.Context()); err != nil {
+		return err
+	}
 	room, err := s.managedRoom(r)
 	if err != nil {
 		return err

@@ -152,6 +152,11 @@ func (s *Server) Handler() http.Handler {
 		mux.Handle(rt.pattern, s.serve(rt))
 	}
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Answers carry tokens and personal data: no cache may keep them.
+		// The OpenAPI document, the same for everyone, may be cached.
+		if r.URL.Path != "/api/v1/openapi.json" {
+			w.Header().Set("Cache-Control", "no-store")
+		}
 		if _, pattern := mux.Handler(r); pattern == "" {
 			s.unrouted(w, r, mux)
 			return

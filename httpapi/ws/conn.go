@@ -233,8 +233,8 @@ func (k *conn) signal(ctx context.Context, data json.RawMessage) (*examhall.Sign
 // decode decodes a JSON message or its data, with errors that say what is
 // wrong.
 func decode(b []byte, v any) error {
-	if httpapi.HasNUL(b) {
-		return httpapi.NULError("a message")
+	if err := httpapi.CheckJSONText("a message", b); err != nil {
+		return err
 	}
 	if err := json.Unmarshal(b, v); err != nil {
 		e := httpapi.JSONError(err)
