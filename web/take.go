@@ -57,6 +57,7 @@ type takeQuestion struct {
 	Text    string       // short
 	True    bool         // truefalse: answered true
 	False   bool         // truefalse: answered false
+	At      int64        // when the saved answer was made (ms), 0 for none
 }
 
 // takeOption is a choice; Key is its index in the paper, which answers use.
@@ -145,7 +146,7 @@ func (s *Server) takePage(w http.ResponseWriter, r *http.Request) error {
 }
 
 func takeQuestionOf(n int, q *examhall.Question, order []int, a examhall.Answer) takeQuestion {
-	tq := takeQuestion{N: n, ID: q.ID, Type: q.Type, Stem: q.Stem, Score: q.Score, Text: a.Text}
+	tq := takeQuestion{N: n, ID: q.ID, Type: q.Type, Stem: q.Stem, Score: q.Score, Text: a.Text, At: a.At}
 	chosen := map[int]bool{}
 	for _, c := range a.Choices {
 		chosen[c] = true
