@@ -25,8 +25,11 @@
 
   // --- the live room ---------------------------------------------------------
   var reasons = { switch_limit: "proctor.limitSubmitted", invigilator: "proctor.forced", room_ended: "proctor.roomEnded" };
-  var sock = window.ExamhallWS({
-    query: P.roomId ? "roomId=" + encodeURIComponent(P.roomId) : "examId=" + encodeURIComponent(P.examId),
+  // An exam proctored without a room has no live room to join: its
+  // signals go over HTTP.
+  var noSocket = { request: function () { return Promise.reject({ code: "offline" }); } };
+  var sock = !P.roomId ? noSocket : window.ExamhallWS({
+    query: "roomId=" + encodeURIComponent(P.roomId),
     lastSeq: P.lastSeq,
     onEvent: function (m) {
       var d = m.data || {};
