@@ -30,7 +30,8 @@ type Proctoring struct {
 	SwitchMaxSeconds int `json:"switchMaxSeconds"`
 	// RequireFullscreen makes leaving fullscreen a signal.
 	RequireFullscreen bool `json:"requireFullscreen"`
-	// SnapshotSeconds is the interval of the camera snapshots.
+	// SnapshotSeconds is the interval of the camera snapshots; 0 means
+	// DefaultSnapshotSeconds (the store writes that).
 	SnapshotSeconds int `json:"snapshotSeconds"`
 	// FaceCheck runs the in-browser face detection (no face, several faces).
 	FaceCheck bool `json:"faceCheck"`
@@ -41,15 +42,17 @@ func DefaultProctoring() Proctoring {
 	return Proctoring{SnapshotSeconds: DefaultSnapshotSeconds}
 }
 
-// Validate checks the bounds, naming the field that is out of them.
+// Validate checks the bounds, naming the field that is out of them. The
+// zero value is valid: no proctoring rules, the default snapshot interval.
 func (p Proctoring) Validate() error {
 	switch {
 	case p.SwitchLimit < 0 || p.SwitchLimit > MaxSwitchLimit:
 		return Errorf(EINVALID, "proctoring.switchLimit must be from 0 (off) to %d", MaxSwitchLimit)
 	case p.SwitchMaxSeconds < 0 || p.SwitchMaxSeconds > MaxSwitchMaxSeconds:
 		return Errorf(EINVALID, "proctoring.switchMaxSeconds must be from 0 (off) to %d", MaxSwitchMaxSeconds)
-	case p.SnapshotSeconds < MinSnapshotSeconds || p.SnapshotSeconds > MaxSnapshotSeconds:
-		return Errorf(EINVALID, "proctoring.snapshotSeconds must be from %d to %d", MinSnapshotSeconds, MaxSnapshotSeconds)
+	case p.SnapshotSeconds != 0 && (p.SnapshotSeconds < MinSnapshotSeconds || p.SnapshotSeconds > MaxSnapshotSeconds):
+		return Errorf(EINVALID, "proctoring.snapshotSeconds must be from %d to %d (0: the default %d)",
+			MinSnapshotSeconds, MaxSnapshotSeconds, DefaultSnapshotSeconds)
 	}
 	return nil
 }
@@ -114,13 +117,6 @@ const (
 	ActionExtend      ActionType = "extend"       // minutes added to an attempt
 	ActionForceSubmit ActionType = "force_submit" // an attempt closed by staff
 	ActionEndRoom     ActionType = "end_room"
-)
-
-// Submit reasons, carried by EventSubmit.
-const (
-	SubmitSwitchLimit = "switch_limit" // the candidate left the page SwitchLimit times
-	SubmitInvigilator = "invigilator"  // force-submitted by staff
-	SubmitRoomEnded   = "room_ended"   // the room was ended while it was in progress
 )
 
 // Action is an invigilator's action, recorded with who and when.
@@ -239,7 +235,8 @@ type ProctorService interface {
 	// ForceSubmit submits an attempt in progress (reason "invigilator").
 	ForceSubmit(ctx context.Context, attemptID string) (*Attempt, error)
 	// EndRoom ends the room and submits its examinees' attempts in progress
-	// (reason "room_ended"); it returns the room and how many it submitted.
+	// (reason SubmitInvigilator); it returns the room and how many it
+	// submitted.
 	EndRoom(ctx context.Context, roomID string) (*Room, int, error)
 	// Timeline returns an attempt's evidence, oldest first, for the staff
 	// of its room (or admins).

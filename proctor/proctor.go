@@ -32,10 +32,11 @@ const (
 	MaxSnapshotPixels = 4096 // width or height of one snapshot
 )
 
-// Service is the proctoring service. Events and Publisher may be nil: the
-// changes are then only stored (no replay, no live pages).
+// Service is the proctoring service. Each event is appended to Events (when
+// set) and then published; leave Events nil when the Publisher stores
+// events itself (hub.Hub does, to deliver them in Seq order). Both may be
+// nil: the changes are then only stored (no replay, no live pages).
 type Service struct {
-	Users     examhall.UserService
 	Exams     examhall.ExamService
 	Attempts  examhall.AttemptService
 	Rooms     examhall.RoomService
@@ -104,15 +105,16 @@ func (s *Service) emit(ctx context.Context, e *examhall.Event, data any) {
 
 // submitEvent is the data of an EventSubmit.
 type submitEvent struct {
-	AttemptID string `json:"attemptId"`
-	Reason    string `json:"reason"`
+	AttemptID string                `json:"attemptId"`
+	Reason    examhall.SubmitReason `json:"reason"`
 }
 
 // submit closes an attempt for one of proctoring's reasons
-// (examhall.Submit*) and announces it. Every submit of this package goes
-// through here, so the reason reaches the attempt service in one place.
-func (s *Service) submit(ctx context.Context, a *examhall.Attempt, roomID, reason string) (*examhall.Attempt, error) {
-	closed, err := s.Attempts.SubmitAttempt(ctx, a.ID, s.now())
+// (examhall.SubmitSwitchLimit, SubmitInvigilator) and announces it. Every
+// submit of this package goes through here, so the reason reaches the
+// attempt service (and its attempt.submitted webhook) in one place.
+func (s *Service) submit(ctx context.Context, a *examhall.Attempt, roomID string, reason examhall.SubmitReason) (*examhall.Attempt, error) {
+	closed, err := s.Attempts.SubmitAttempt(ctx, a.ID, reason, s.now())
 	if err != nil {
 		return nil, err
 	}
@@ -131,9 +133,10 @@ func (s *Service) roomOf(ctx context.Context, examID, userID string) (*examhall.
 	return rooms[len(rooms)-1], nil // newest first
 }
 
-// ownAttempt returns the caller's own attempt in progress, its exam and its
-// room (nil when the exam has none), checking the exam is proctored.
-func (s *Service) ownAttempt(ctx context.Context, attemptID string) (*examhall.Attempt, *examhall.Exam, *examhall.Room, error) {
+// ownAttempt returns the caller's own attempt in progress, its room (nil
+// when the exam has none) and, when needExam is set or there is no room,
+// its exam, checking the exam is proctored.
+func (s *Service) ownAttempt(ctx context.Context, attemptID string, needExam bool) (*examhall.Attempt, *examhall.Exam, *examhall.Room, error) {
 	c, err := callerOf(ctx)
 	if err != nil {
 		return nil, nil, nil, err
@@ -148,16 +151,18 @@ func (s *Service) ownAttempt(ctx context.Context, attemptID string) (*examhall.A
 	if a.Status != examhall.AttemptInProgress {
 		return nil, nil, nil, examhall.Errorf(examhall.ECONFLICT, "attempt %q is no longer in progress", attemptID)
 	}
-	e, err := s.Exams.FindExamByID(ctx, a.ExamID)
-	if err != nil {
-		return nil, nil, nil, err
-	}
 	r, err := s.roomOf(ctx, a.ExamID, a.UserID)
 	if err != nil {
 		return nil, nil, nil, err
 	}
 	if c.RoomID != "" && (r == nil || r.ID != c.RoomID) {
 		return nil, nil, nil, examhall.Errorf(examhall.EFORBIDDEN, "this token is for another room")
+	}
+	var e *examhall.Exam
+	if needExam || r == nil {
+		if e, err = s.Exams.FindExamByID(ctx, a.ExamID); err != nil {
+			return nil, nil, nil, err
+		}
 	}
 	if r == nil && !e.Proctoring.Enabled {
 		return nil, nil, nil, examhall.Errorf(examhall.ECONFLICT, "exam %q is not proctored: it has no room and proctoring is off", e.ID)
@@ -198,7 +203,7 @@ func (s *Service) record(ctx context.Context, act *examhall.Action) error {
 	return s.Store.CreateAction(ctx, act)
 }
 
-// switchTypes are the signals that count as leaving the page.
+// signalTypes are the signals the pages may report.
 var signalTypes = map[examhall.SignalType]bool{
 	examhall.SignalSwitch: true, examhall.SignalFullscreenExit: true, examhall.SignalCopy: true,
 	examhall.SignalPaste: true, examhall.SignalPrint: true, examhall.SignalNoFace: true, examhall.SignalMultiFace: true,
@@ -217,7 +222,7 @@ type cheatEvent struct {
 	ID         int64     `json:"id"` // the cheat record
 	AttemptID  string    `json:"attemptId"`
 	UserID     string    `json:"userId"`
-	Type       string    `json:"type"`
+	DetectType string    `json:"detectType"`
 	At         time.Time `json:"at"`
 	Seconds    float64   `json:"seconds,omitempty"`
 	SnapshotID string    `json:"snapshotId,omitempty"`
@@ -242,7 +247,7 @@ func (s *Service) RecordSignal(ctx context.Context, attemptID string, sig examha
 	if sig.SnapshotID != "" && !validID(sig.SnapshotID) {
 		return nil, examhall.Errorf(examhall.EINVALID, "snapshotId %q is not a snapshot id", sig.SnapshotID)
 	}
-	a, e, room, err := s.ownAttempt(ctx, attemptID)
+	a, e, room, err := s.ownAttempt(ctx, attemptID, true)
 	if err != nil {
 		return nil, err
 	}
@@ -265,7 +270,7 @@ func (s *Service) RecordSignal(ctx context.Context, attemptID string, sig examha
 		return nil, err
 	}
 	s.emit(ctx, &examhall.Event{ExamID: a.ExamID, RoomID: roomID, UserID: a.UserID, Type: examhall.EventCheat}, cheatEvent{
-		ID: rec.ID, AttemptID: a.ID, UserID: a.UserID, Type: rec.DetectType, At: at, Seconds: sig.Seconds,
+		ID: rec.ID, AttemptID: a.ID, UserID: a.UserID, DetectType: rec.DetectType, At: at, Seconds: sig.Seconds,
 		SnapshotID: sig.SnapshotID, Violation: violation, Switches: switches})
 	res := &examhall.SignalResult{Switches: switches, Violation: violation}
 	if isSwitch && e.Proctoring.SwitchLimit > 0 && switches >= e.Proctoring.SwitchLimit {
@@ -331,7 +336,7 @@ func (s *Service) AddSnapshot(ctx context.Context, attemptID string, b []byte) (
 	if err := CheckJPEG(b); err != nil {
 		return nil, err
 	}
-	a, _, room, err := s.ownAttempt(ctx, attemptID)
+	a, _, room, err := s.ownAttempt(ctx, attemptID, false)
 	if err != nil {
 		return nil, err
 	}
@@ -484,8 +489,8 @@ func (s *Service) ForceSubmit(ctx context.Context, attemptID string) (*examhall.
 
 // EndRoom ends the room (status ended, audio silent, as the vendor's
 // endRoom does) and submits every attempt in progress of its examinees in
-// its exam (reason "room_ended"): an invigilator ending the room means the
-// sitting is over. Ending an ended room submits what is still open and is
+// its exam (reason "invigilator": staff closed them; the room.ended event
+// says why): an invigilator ending the room means the sitting is over. Ending an ended room submits what is still open and is
 // otherwise harmless.
 func (s *Service) EndRoom(ctx context.Context, roomID string) (*examhall.Room, int, error) {
 	r, err := s.Policy.Room(ctx, roomID, true)
@@ -510,7 +515,7 @@ func (s *Service) EndRoom(ctx context.Context, roomID string) (*examhall.Room, i
 			return nil, 0, err
 		}
 		for _, a := range as {
-			_, err := s.submit(ctx, a, r.ID, examhall.SubmitRoomEnded)
+			_, err := s.submit(ctx, a, r.ID, examhall.SubmitInvigilator)
 			switch examhall.ErrorCode(err) {
 			case "":
 				n++

@@ -112,7 +112,7 @@ func newFixture(t *testing.T, mods ...func(*examhall.Exam)) *fixture {
 		t.Fatal(err)
 	}
 	f := &fixture{db: db, ev: &recorder{}, clock: time.Now().UTC().Truncate(time.Millisecond)}
-	f.svc = &proctor.Service{Users: db, Exams: db, Attempts: db, Rooms: db, Store: db, Blobs: blobs,
+	f.svc = &proctor.Service{Exams: db, Attempts: db, Rooms: db, Store: db, Blobs: blobs,
 		Events: f.ev, Publisher: f.ev, Policy: examhall.Policy{Rooms: db}, Now: func() time.Time { return f.clock }}
 	f.admin = mustUser(t, db, "admin", examhall.RoleAdmin)
 	f.inv = mustUser(t, db, "ivy", examhall.RoleInvigilator)
@@ -235,7 +235,7 @@ func TestSnapshot(t *testing.T) {
 	if _, err := f.svc.AddSnapshot(f.as(f.alice), f.attempt.ID, pic); err != nil {
 		t.Errorf("after the interval: %v", err)
 	}
-	if _, err := f.db.SubmitAttempt(context.Background(), f.attempt.ID, f.clock); err != nil {
+	if _, err := f.db.SubmitAttempt(context.Background(), f.attempt.ID, examhall.SubmitCandidate, f.clock); err != nil {
 		t.Fatal(err)
 	}
 	f.clock = f.clock.Add(time.Minute)
@@ -342,7 +342,7 @@ func TestRecordSignal(t *testing.T) {
 	}
 	e = f.ev.last()
 	var sub struct{ AttemptID, Reason string }
-	if e.Type != examhall.EventSubmit || json.Unmarshal(e.Data, &sub) != nil || sub.Reason != examhall.SubmitSwitchLimit || sub.AttemptID != f.attempt.ID {
+	if e.Type != examhall.EventSubmit || json.Unmarshal(e.Data, &sub) != nil || sub.Reason != string(examhall.SubmitSwitchLimit) || sub.AttemptID != f.attempt.ID {
 		t.Errorf("last event = %+v %s, want a switch_limit submit", e, e.Data)
 	}
 	_, err = f.svc.RecordSignal(ctx, f.attempt.ID, examhall.Signal{Type: examhall.SignalSwitch})
@@ -483,4 +483,23 @@ func TestNoEvents(t *testing.T) {
 	if err != nil || len(recs) != 1 {
 		t.Errorf("records = %d, %v", len(recs), err)
 	}
+}
+
+// TestJoinTokenRoom: a join-link token works only within its room.
+func TestJoinTokenRoom(t *testing.T) {
+	f := newFixture(t)
+	inRoom := examhall.NewContextWithCaller(context.Background(), &examhall.Caller{User: f.alice, RoomID: f.room.ID})
+	if _, err := f.svc.RecordSignal(inRoom, f.attempt.ID, examhall.Signal{Type: examhall.SignalCopy}); err != nil {
+		t.Errorf("the room's own token: %v", err)
+	}
+	elsewhere := examhall.NewContextWithCaller(context.Background(), &examhall.Caller{User: f.alice, RoomID: "another-room"})
+	_, err := f.svc.RecordSignal(elsewhere, f.attempt.ID, examhall.Signal{Type: examhall.SignalCopy})
+	wantCode(t, "another room's token signals", err, examhall.EFORBIDDEN)
+	_, err = f.svc.AddSnapshot(elsewhere, f.attempt.ID, testJPEG(t))
+	wantCode(t, "another room's token uploads", err, examhall.EFORBIDDEN)
+	adminElsewhere := examhall.NewContextWithCaller(context.Background(), &examhall.Caller{User: f.admin, RoomID: "another-room"})
+	_, err = f.svc.Live(adminElsewhere, f.room.ID)
+	wantCode(t, "an admin's token of another room", err, examhall.EFORBIDDEN)
+	_, err = f.svc.ExtendAttempt(adminElsewhere, f.attempt.ID, 5)
+	wantCode(t, "an admin's token of another room extends", err, examhall.EFORBIDDEN)
 }

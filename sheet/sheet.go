@@ -1,6 +1,8 @@
 // Package sheet reads and writes the spreadsheets examhall exchanges with
-// people: user imports (CSV or XLSX, a header row and one record per row) and
-// grade exports. It knows nothing of users or grades, only rows of text.
+// people (CSV or XLSX, a header row and one record per row): user imports,
+// question sheets and grade exports. Read and Write deal in rows of text;
+// ParseUsers and ParseQuestions turn rows into domain values and list every
+// bad row with its line, for /api/v1 and the pages alike.
 package sheet
 
 import (

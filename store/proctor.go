@@ -130,11 +130,17 @@ func (db *DB) RecordSignal(ctx context.Context, s *examhall.SignalRecord) (switc
 			return err
 		}
 		r.ExamID, r.UserID = examID, s.UserID
-		return tx.QueryRowContext(ctx, `INSERT INTO cheat_records (exam_id, room_id, user_id, detect_type,
+		if err := tx.QueryRowContext(ctx, `INSERT INTO cheat_records (exam_id, room_id, user_id, detect_type,
 			is_main_monitor, detect_time, extra_info, created_at, updated_at, attempt_id)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9) RETURNING id`,
 			r.ExamID, r.RoomID, r.UserID, r.DetectType, r.IsMainMonitor, r.DetectTime, r.ExtraInfo, ms(now),
-			s.AttemptID).Scan(&r.ID)
+			s.AttemptID).Scan(&r.ID); err != nil {
+			return err
+		}
+		// The same cheat.recorded webhook as the vendor clients' records.
+		return db.enqueue(ctx, tx, examhall.HookCheatRecorded, r.ExamID+"/"+r.UserID, cheatData{
+			ID: r.ID, ExamID: r.ExamID, RoomID: r.RoomID, UserID: r.UserID, DetectType: r.DetectType,
+			IsMainMonitor: r.IsMainMonitor, DetectTime: r.DetectTime})
 	})
 	if err != nil {
 		return 0, err
@@ -143,8 +149,9 @@ func (db *DB) RecordSignal(ctx context.Context, s *examhall.SignalRecord) (switc
 	return switches, nil
 }
 
-// ExtendAttempt moves an in-progress attempt's deadline by d. The window's
-// end does not bound it: an invigilator adding time means it.
+// ExtendAttempt moves an in-progress attempt's deadline by d, audited as
+// the caller's "extend" of the attempt. The window's end does not bound it:
+// an invigilator adding time means it.
 func (db *DB) ExtendAttempt(ctx context.Context, attemptID string, d time.Duration) (_ *examhall.Attempt, err error) {
 	defer annotate(&err, "ExtendAttempt")
 	var a *examhall.Attempt
@@ -166,8 +173,11 @@ func (db *DB) ExtendAttempt(ctx context.Context, attemptID string, d time.Durati
 		if n == 0 {
 			return examhall.Errorf(examhall.ECONFLICT, "attempt %q is no longer in progress", attemptID)
 		}
-		a, err = r.attempt()
-		return err
+		if a, err = r.attempt(); err != nil {
+			return err
+		}
+		return db.audit(ctx, tx, "attempt", a.ID, "extend",
+			map[string]time.Time{"deadline": a.Deadline.Add(-d)}, map[string]time.Time{"deadline": a.Deadline})
 	})
 	if err != nil {
 		return nil, err
@@ -175,7 +185,8 @@ func (db *DB) ExtendAttempt(ctx context.Context, attemptID string, d time.Durati
 	return a, nil
 }
 
-// CreateAction records a staff action, setting its ID and time.
+// CreateAction records a staff action, setting its ID and time; a message
+// is audited too (the other actions are audited by the changes they make).
 func (db *DB) CreateAction(ctx context.Context, a *examhall.Action) (err error) {
 	defer annotate(&err, "CreateAction")
 	if a.ID == "" {
@@ -186,7 +197,10 @@ func (db *DB) CreateAction(ctx context.Context, a *examhall.Action) (err error) 
 		_, err := tx.ExecContext(ctx, `INSERT INTO proctor_actions (id, type, exam_id, room_id, attempt_id, user_id,
 			actor_id, detail, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
 			a.ID, string(a.Type), a.ExamID, a.RoomID, a.AttemptID, a.UserID, a.ActorID, a.Detail, ms(now))
-		return err
+		if err != nil || a.Type != examhall.ActionMessage {
+			return err
+		}
+		return db.audit(ctx, tx, "room", a.RoomID, "message", nil, map[string]string{"userId": a.UserID, "text": a.Detail})
 	})
 	if err != nil {
 		return err
@@ -267,27 +281,33 @@ func scanAction(row scannable) (*examhall.Action, error) {
 }
 
 // qLiveMembers reads a room's examinees with their latest attempt of the
-// room's exam in one statement: each correlated subquery walks an index of
-// one attempt (attempts' (exam, user, seq) or (user, exam, seq) key,
-// cheat_records_attempt, snapshots_attempt), so a room of hundreds costs a
+// room's exam in one statement. The derived table m picks each examinee's
+// latest attempt id first (one probe of the attempts' (exam, user, seq) or
+// (user, exam, seq) key), so the attempts join is a primary-key lookup; the
+// correlated subqueries then walk one attempt's entries of
+// cheat_records_attempt and snapshots_attempt (snapshots of an attempt are
+// at least MinSnapshotInterval apart, so taken_at alone orders them and the
+// index gives the latest without a sort). A room of hundreds costs a
 // few index probes per candidate and one round trip. %s is the dialect's
 // count of an attempt's answered questions.
 const qLiveMembers = `SELECT m.user_id, u.account, u.name, m.user_status,
 	COALESCE(a.id, ''), COALESCE(a.status, ''), COALESCE(a.deadline, 0), COALESCE(a.switches, 0),
 	%s,
-	(SELECT count(*) FROM questions q WHERE q.exam_id = r.exam_id),
+	m.total,
 	(SELECT count(*) FROM cheat_records c WHERE c.attempt_id = a.id AND c.attempt_id <> ''),
-	COALESCE((SELECT s.id FROM snapshots s WHERE s.attempt_id = a.id ORDER BY s.taken_at DESC, s.id DESC LIMIT 1), ''),
+	COALESCE((SELECT s.id FROM snapshots s WHERE s.attempt_id = a.id ORDER BY s.taken_at DESC LIMIT 1), ''),
 	COALESCE((SELECT c.detect_type FROM cheat_records c WHERE c.attempt_id = a.id AND c.attempt_id <> ''
 		ORDER BY c.id DESC LIMIT 1), ''),
 	COALESCE((SELECT c.detect_time FROM cheat_records c WHERE c.attempt_id = a.id AND c.attempt_id <> ''
 		ORDER BY c.id DESC LIMIT 1), 0)
-FROM rooms r
-JOIN room_members m ON m.room_id = r.id AND m.role = 'examinee'
+FROM (SELECT rm.user_id, rm.user_status,
+		(SELECT a2.id FROM attempts a2 WHERE a2.exam_id = r.exam_id AND a2.user_id = rm.user_id
+			ORDER BY a2.seq DESC LIMIT 1) AS attempt_id,
+		(SELECT count(*) FROM questions q WHERE q.exam_id = r.exam_id) AS total
+	FROM rooms r JOIN room_members rm ON rm.room_id = r.id AND rm.role = 'examinee'
+	WHERE r.id = $1) m
 JOIN users u ON u.id = m.user_id
-LEFT JOIN attempts a ON a.id = (SELECT a2.id FROM attempts a2
-	WHERE a2.exam_id = r.exam_id AND a2.user_id = m.user_id ORDER BY a2.seq DESC LIMIT 1)
-WHERE r.id = $1
+LEFT JOIN attempts a ON a.id = m.attempt_id
 ORDER BY u.account`
 
 // FindLiveMembers returns the live state of the room's examinees, by

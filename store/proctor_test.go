@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -41,6 +42,11 @@ func TestExamProctoring(t *testing.T) {
 		engineWantCode(t, "snapshotSeconds 1", err, examhall.EINVALID)
 		if got, _ := db.FindExamByID(ctx, e.ID); got.Proctoring != set {
 			t.Errorf("a refused update changed the settings: %+v", got.Proctoring)
+		}
+		// 0 is the default interval.
+		upd, err = db.UpdateExam(ctx, e.ID, examhall.ExamUpdate{Proctoring: &examhall.ProctoringUpdate{SnapshotSeconds: ptr(0)}})
+		if err != nil || upd.Proctoring.SnapshotSeconds != examhall.DefaultSnapshotSeconds {
+			t.Errorf("snapshotSeconds 0: %+v, %v; want the default", upd, err)
 		}
 	})
 }
@@ -113,7 +119,7 @@ func TestSnapshots(t *testing.T) {
 		if err := db.CreateSnapshot(ctx, later); err != nil {
 			t.Errorf("after the interval: %v", err)
 		}
-		if _, err := db.SubmitAttempt(ctx, f.attempt.ID, at.Add(time.Minute)); err != nil {
+		if _, err := db.SubmitAttempt(ctx, f.attempt.ID, examhall.SubmitCandidate, at.Add(time.Minute)); err != nil {
 			t.Fatal(err)
 		}
 		closed := &examhall.Snapshot{AttemptID: f.attempt.ID, UserID: f.alice, TakenAt: at.Add(time.Hour)}
@@ -156,7 +162,7 @@ func TestRecordSignal(t *testing.T) {
 			t.Fatalf("cheat records = %+v, %v", page, err)
 		}
 
-		if _, err := db.SubmitAttempt(ctx, f.attempt.ID, engineT0.Add(10*time.Minute)); err != nil {
+		if _, err := db.SubmitAttempt(ctx, f.attempt.ID, examhall.SubmitCandidate, engineT0.Add(10*time.Minute)); err != nil {
 			t.Fatal(err)
 		}
 		_, _, err = rec("switch", true, f.alice)
@@ -186,7 +192,7 @@ func TestExtendAttempt(t *testing.T) {
 		}
 		_, err = db.ExtendAttempt(ctx, "nope", time.Minute)
 		engineWantCode(t, "unknown", err, examhall.ENOTFOUND)
-		if _, err := db.SubmitAttempt(ctx, a.ID, f.exam.EndTime.Add(2*time.Hour)); err != nil {
+		if _, err := db.SubmitAttempt(ctx, a.ID, examhall.SubmitCandidate, f.exam.EndTime.Add(2*time.Hour)); err != nil {
 			t.Fatal(err)
 		}
 		_, err = db.ExtendAttempt(ctx, a.ID, time.Minute)
@@ -302,6 +308,51 @@ func BenchmarkFindLiveMembers(b *testing.B) {
 			if err != nil || len(live) != n {
 				b.Fatalf("%d members, %v", len(live), err)
 			}
+		}
+	})
+}
+
+// TestProctorAuditAndHooks: a signal enqueues the same cheat.recorded
+// webhook as the vendor clients' records; an extension and a message by
+// staff are audited, a candidate's signal is not.
+func TestProctorAuditAndHooks(t *testing.T) {
+	testDBs(t, func(t *testing.T, db *DB) {
+		f := mustProctorFixture(t, db)
+		hookMust(t, db, examhall.HookCheatRecorded)
+		alice, err := db.FindUserByID(context.Background(), f.alice)
+		if err != nil {
+			t.Fatal(err)
+		}
+		inv, err := db.FindUserByID(context.Background(), f.inv)
+		if err != nil {
+			t.Fatal(err)
+		}
+		before := auditCount(t, db)
+		r := &examhall.CheatRecord{RoomID: f.room.ID, DetectType: "switch", DetectTime: engineT0.UnixMilli()}
+		if _, err := db.RecordSignal(auditCtx(alice, "10.0.0.1"), &examhall.SignalRecord{AttemptID: f.attempt.ID, UserID: f.alice, Record: r, Switch: true}); err != nil {
+			t.Fatal(err)
+		}
+		ds := hookDeliveries(t, db)
+		if len(ds) != 1 || ds[0].Type != examhall.HookCheatRecorded || !strings.Contains(string(ds[0].Data), `"detectType":"switch"`) {
+			t.Errorf("deliveries = %+v", ds)
+		}
+		if n := auditCount(t, db); n != before {
+			t.Errorf("a candidate's signal was audited (%d rows)", n-before)
+		}
+
+		staff := auditCtx(inv, "10.0.0.2")
+		if _, err := db.ExtendAttempt(staff, f.attempt.ID, 10*time.Minute); err != nil {
+			t.Fatal(err)
+		}
+		if e := mustLastAudit(t, db); e.ActorID != f.inv || e.ObjectType != "attempt" || e.ObjectID != f.attempt.ID || e.Action != "extend" {
+			t.Errorf("extend audit = %+v", e)
+		}
+		act := &examhall.Action{Type: examhall.ActionMessage, ExamID: f.exam.ID, RoomID: f.room.ID, ActorID: f.inv, Detail: "hello"}
+		if err := db.CreateAction(staff, act); err != nil {
+			t.Fatal(err)
+		}
+		if e := mustLastAudit(t, db); e.ObjectType != "room" || e.ObjectID != f.room.ID || e.Action != "message" || !strings.Contains(string(e.After), "hello") {
+			t.Errorf("message audit = %+v", e)
 		}
 	})
 }

@@ -368,7 +368,7 @@ func (s *Server) timelinePage(w http.ResponseWriter, r *http.Request) error {
 // progress announces an attempt's number of answered questions to its
 // room's staff when a save changed it (before nil: it just started).
 func (s *Server) progress(ctx context.Context, before, after *examhall.Attempt, total int) {
-	if s.Events == nil || s.Publisher == nil {
+	if s.Publisher == nil {
 		return
 	}
 	n := answeredCount(after.Answers)
@@ -381,10 +381,6 @@ func (s *Server) progress(ctx context.Context, before, after *examhall.Attempt, 
 	}
 	data, _ := json.Marshal(map[string]any{"attemptId": after.ID, "answered": n, "total": total, "deadline": after.Deadline})
 	e := &examhall.Event{ExamID: after.ExamID, RoomID: rooms[0].ID, UserID: after.UserID, Type: examhall.EventProgress, Data: data}
-	if err := s.Events.AppendEvent(ctx, e); err != nil {
-		s.log().Warn("storing a progress event", "err", err)
-		return
-	}
 	if err := s.Publisher.Publish(ctx, e); err != nil {
 		s.log().Warn("publishing a progress event", "err", err)
 	}

@@ -60,6 +60,23 @@ type takeQuestion struct {
 	At      int64        // when the saved answer was made (ms), 0 for none
 }
 
+// questionItem is a question for the "question" partial, which the take
+// page and the paper editor's preview share: the page (for its texts) and
+// the question.
+type questionItem struct {
+	*Page
+	Q takeQuestion
+}
+
+// Items returns the questions for the "question" partial.
+func (v *takeView) Items() []questionItem {
+	out := make([]questionItem, len(v.Questions))
+	for i, q := range v.Questions {
+		out[i] = questionItem{Page: &v.Page, Q: q}
+	}
+	return out
+}
+
 // takeOption is a choice; Key is its index in the paper, which answers use.
 type takeOption struct {
 	Key     int

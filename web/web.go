@@ -35,12 +35,11 @@ type Server struct {
 	Cheat    examhall.CheatService
 	Apps     examhall.AppService
 
-	// Proctor runs proctoring (nil: no proctoring pages); Events and
-	// Publisher announce the candidates' progress to the live room;
+	// Proctor runs proctoring (nil: no proctoring pages); Publisher stores
+	// and announces the candidates' progress to the live room;
 	// LastEventSeq is where a freshly shown live page resumes its WebSocket;
 	// Online tells whether a candidate has a page open in a room.
 	Proctor      examhall.ProctorService
-	Events       examhall.EventService
 	Publisher    examhall.Publisher
 	LastEventSeq func(ctx context.Context) (int64, error)
 	Online       func(roomID, userID string) bool

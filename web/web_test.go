@@ -25,7 +25,7 @@ import (
 // fixture is a site on a real SQLite store with one open exam of every
 // question type and two candidates.
 type fixture struct {
-	t      *testing.T
+	t      testing.TB
 	db     *store.DB
 	srv    *httptest.Server
 	exam   *examhall.Exam
@@ -83,10 +83,9 @@ func mustFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	policy := examhall.Policy{Rooms: db}
-	pr := &proctor.Service{Users: db, Exams: db, Attempts: db, Rooms: db, Store: db, Blobs: blobs,
-		Events: db, Policy: policy}
+	pr := &proctor.Service{Exams: db, Attempts: db, Rooms: db, Store: db, Blobs: blobs, Policy: policy}
 	s := &web.Server{Auth: a, Policy: policy, Users: db, Exams: db, Attempts: db, Rooms: db,
-		Proctor: pr, Events: db, LastEventSeq: db.LastEventSeq,
+		Proctor: pr, LastEventSeq: db.LastEventSeq,
 		CSRFKey: []byte(strings.Repeat("c", 32))}
 	f.srv = httptest.NewServer(s.Handler())
 	t.Cleanup(f.srv.Close)

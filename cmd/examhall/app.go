@@ -34,6 +34,7 @@ import (
 	"examhall/store"
 	"examhall/upload"
 	"examhall/web"
+	"examhall/webhook"
 )
 
 // Main is the whole program: configuration, store, services and HTTP server.
@@ -46,6 +47,9 @@ type Main struct {
 	Auth     *auth.Service
 	Location *time.Location
 	Handler  http.Handler
+	// Sender delivers webhook events while Run runs; tests may adjust it
+	// after Open (its Poll, Timeout).
+	Sender *webhook.Sender
 	// Proctor runs proctoring (snapshots, signals, invigilators' actions);
 	// the web pages and the WebSocket hub call it in-process.
 	Proctor *proctor.Service
@@ -57,8 +61,7 @@ type Main struct {
 	Hub *hub.Hub
 	WS  *ws.Server
 	// Signals records the signals candidates' pages send over the
-	// WebSocket; nil answers them "proctoring not available". Set it
-	// before Open.
+	// WebSocket: Proctor unless set before Open (or --load-signals).
 	Signals examhall.SignalRecorder
 
 	registry *prometheus.Registry // metrics, when DebugAddr is set
@@ -126,9 +129,6 @@ func (m *Main) Open(ctx context.Context) error {
 	policy := examhall.Policy{Rooms: rooms}
 	now := time.Now
 
-	if m.Blobs, err = m.openBlobs(); err != nil {
-		return err
-	}
 	hubCfg := hub.Config{Events: db, Log: m.Log}
 	if db.Dialect() == store.Postgres {
 		// Replicas sharing the database (and schema) share the channel.
@@ -136,9 +136,13 @@ func (m *Main) Open(ctx context.Context) error {
 		hubCfg.ListenDSN, hubCfg.Channel = c.DSN(), db.EventChannel
 	}
 	m.Hub = hub.New(hubCfg)
-	m.Proctor = &proctor.Service{Users: users, Exams: db, Attempts: db, Rooms: rooms, Store: db, Blobs: m.Blobs,
-		Events: db, Publisher: m.Hub, Policy: policy, Now: now, Log: m.Log}
-	m.Signals = m.Proctor
+	if m.Blobs, err = m.openBlobs(); err != nil {
+		return err
+	}
+	// Proctoring's events go through the hub, which stores each (for
+	// replay, Seq) before delivering it, in order, on every replica.
+	m.Proctor = &proctor.Service{Exams: db, Attempts: db, Rooms: rooms, Store: db, Blobs: m.Blobs,
+		Publisher: m.Hub, Policy: policy, Now: now, Log: m.Log}
 
 	mux := http.NewServeMux()
 	ims, uploads := im.New(c.IM, client, now), upload.New(c.Upload, client, now)
@@ -158,21 +162,17 @@ func (m *Main) Open(ctx context.Context) error {
 	mux.Handle("/api/v1/", (&manage.Server{
 		Auth: m.Auth, AppAuth: m.Auth, Policy: policy,
 		Users: users, Depts: db, Exams: db, Attempts: db, Rooms: rooms, Audio: db, Cheat: cheat, Apps: db,
-		Proctor: m.Proctor, HashPassword: auth.HashPassword, PublicURL: c.publicURL(),
+		Audit: db, Webhooks: db, Proctor: m.Proctor,
+		HashPassword: auth.HashPassword, PublicURL: c.publicURL(),
 		ExamineeClientURL: c.ExamineeClientURL, InvigilatorClientURL: c.InvigilatorClientURL,
 		JoinMargin: c.JoinMargin, Now: now, Location: m.Location, Log: m.Log,
 	}).Handler())
-	m.WS = &ws.Server{
-		Auth: m.Auth, Policy: policy, Events: db, Hub: m.Hub, Signals: m.Signals,
-		OriginPatterns: c.originHosts(), Log: m.Log,
-	}
-	mux.Handle("GET /ws", m.WS.Handler())
 	mux.Handle("/", (&web.Server{
 		Auth: m.Auth, AppAuth: m.Auth, Policy: policy,
 		Users: users, Depts: db, Exams: db, Attempts: db, Rooms: rooms, Audio: db, Cheat: cheat, Apps: db,
 		HashPassword: auth.HashPassword, PublicURL: c.publicURL(),
 		ExamineeClientURL: c.ExamineeClientURL, InvigilatorClientURL: c.InvigilatorClientURL, JoinMargin: c.JoinMargin,
-		Proctor: m.Proctor, Events: db, Publisher: m.Hub, LastEventSeq: db.LastEventSeq,
+		Proctor: m.Proctor, Publisher: m.Hub, LastEventSeq: db.LastEventSeq,
 		Online: func(roomID, userID string) bool {
 			return m.Hub.Online(hub.Scope{RoomID: roomID, UserID: userID})
 		},
@@ -180,6 +180,20 @@ func (m *Main) Open(ctx context.Context) error {
 		CSRFKey:    auth.DeriveKey(key, "examhall web csrf"), Secure: strings.HasPrefix(c.publicURL(), "https://"),
 		Now: now, Location: m.Location, Log: m.Log,
 	}).Handler())
+	signals := m.Signals
+	switch {
+	case signals != nil:
+	case c.LoadSignals:
+		m.Log.Warn("--load-signals: WebSocket signals are published as cheat events without cheat records or attempt checks; for load tests only")
+		signals = &signalEcho{rooms: rooms, pub: m.Hub}
+	default:
+		signals = m.Proctor
+	}
+	m.WS = &ws.Server{
+		Auth: m.Auth, Policy: policy, Events: db, Hub: m.Hub, Signals: signals,
+		OriginPatterns: c.originHosts(), Log: m.Log,
+	}
+	mux.Handle("GET /ws", m.WS.Handler())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
@@ -191,7 +205,8 @@ func (m *Main) Open(ctx context.Context) error {
 		m.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 		h = httpapi.NewMetrics(m.registry).Wrap(h)
 	}
-	m.Handler = httpapi.Log(m.Log, httpapi.NoSniff(httpapi.CORS(c.Origins(), h)))
+	m.Handler = httpapi.Log(m.Log, httpapi.NoSniff(httpapi.CORS(c.Origins(), httpapi.ClientAddr(h))))
+	m.Sender = &webhook.Sender{Outbox: db, Wake: db.OutboxWake(), Log: m.Log}
 	return nil
 }
 
@@ -237,7 +252,9 @@ func (m *Main) warnUnconfigured(signer *live.Signer, ims *im.Service, uploads *u
 }
 
 // Run listens on the configured address and serves until ctx is done or
-// Close is called; a background reaper submits attempts whose time ran out.
+// Close is called; a background reaper submits attempts whose time ran out,
+// and a background sender delivers webhook events (several replicas on one
+// PostgreSQL share the work).
 func (m *Main) Run(ctx context.Context) error {
 	ln, err := net.Listen("tcp", m.Config.Addr)
 	if err != nil {
@@ -258,9 +275,15 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	ctx, m.stop = context.WithCancel(ctx)
 	m.done = make(chan struct{})
+	senderDone := make(chan struct{})
+	go func() {
+		defer close(senderDone)
+		m.Sender.Run(ctx)
+	}()
 	go func() {
 		defer close(m.done)
 		m.reap(ctx)
+		<-senderDone
 	}()
 	errc := make(chan error, 2)
 	go func() { errc <- m.server.Serve(ln) }()

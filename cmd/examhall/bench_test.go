@@ -1,12 +1,19 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"image"
+	"image/color"
+	"image/jpeg"
+	"io"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -167,7 +174,13 @@ func BenchmarkListCheatRecord(b *testing.B) {
 // JSON), waves 50 ms apart; p50 and p99 in ms. -benchtime 10000x is 50
 // waves. With EXAMHALL_TEST_POSTGRES set, on PostgreSQL too.
 func BenchmarkSubmitBurstHTTP(b *testing.B) {
-	run := func(b *testing.B, m *Main) {
+	run := func(b *testing.B, m *Main, hooked bool) {
+		if hooked {
+			// Each submit also writes attempt.submitted and attempt.graded
+			// to the outbox (no sender runs).
+			must(b, m.DB.CreateWebhook(context.Background(), &examhall.Webhook{URL: "https://hooks.example.com/bench",
+				Secret: "0123456789abcdef", Enabled: true}))
+		}
 		const candidates = 200
 		waves := max(1, b.N/candidates)
 		ids, tokens := benchInProgress(b, m, waves*candidates)
@@ -184,9 +197,11 @@ func BenchmarkSubmitBurstHTTP(b *testing.B) {
 			return nil
 		})
 	}
-	b.Run("sqlite", func(b *testing.B) { run(b, MustOpenMain(b, "")) })
+	b.Run("sqlite", func(b *testing.B) { run(b, MustOpenMain(b, ""), false) })
+	b.Run("sqlite-hooked", func(b *testing.B) { run(b, MustOpenMain(b, ""), true) })
 	if dsn := os.Getenv("EXAMHALL_TEST_POSTGRES"); dsn != "" {
-		b.Run("postgres", func(b *testing.B) { run(b, MustOpenMain(b, mustSchema(b, dsn))) })
+		b.Run("postgres", func(b *testing.B) { run(b, MustOpenMain(b, mustSchema(b, dsn)), false) })
+		b.Run("postgres-hooked", func(b *testing.B) { run(b, MustOpenMain(b, mustSchema(b, dsn)), true) })
 	}
 }
 
@@ -232,4 +247,97 @@ func benchInProgress(b *testing.B, m *Main, n int) (ids, tokens []string) {
 		ids, tokens = append(ids, a.ID), append(tokens, tok)
 	}
 	return ids, tokens
+}
+
+// BenchmarkSnapshotUploadHTTP is the snapshot bar of issue 12: 1,000
+// candidates in a room each upload a 640×480 camera JPEG every period,
+// over real HTTP (loopback TCP) into the default disk blob store. The
+// schedule is open-loop: upload i starts at i × period/1000 whatever the
+// earlier ones are doing, so a slow server shows as latency, not as a lower
+// rate. Each b.N is one upload: -benchtime 2000x is two full rounds (60 s at
+// the issue's 30 s). "every5s" is the same at six times the rate. Reports
+// p50, p99 and max in ms, the rate achieved and the uploads refused (an
+// upload delayed by over 3 s of queueing lands within MinSnapshotInterval
+// of the next and gets 429). With EXAMHALL_TEST_POSTGRES set, on
+// PostgreSQL too.
+func BenchmarkSnapshotUploadHTTP(b *testing.B) {
+	pic := benchJPEG(b)
+	run := func(b *testing.B, m *Main, period time.Duration) {
+		const candidates = 1000
+		ids, tokens := benchInProgress(b, m, candidates)
+		ts := httptest.NewServer(m.Handler)
+		defer ts.Close()
+		hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}}
+		step := period / candidates
+		lat := make([]time.Duration, b.N)
+		var wg sync.WaitGroup
+		var refused, failed atomic.Int64
+		b.SetBytes(int64(len(pic)))
+		b.ResetTimer()
+		start := time.Now()
+		for i := range b.N {
+			if d := time.Until(start.Add(time.Duration(i) * step)); d > 0 {
+				time.Sleep(d)
+			}
+			wg.Go(func() {
+				c := i % candidates
+				req, _ := http.NewRequest("POST", ts.URL+"/api/v1/attempts/"+ids[c]+"/snapshots", bytes.NewReader(pic))
+				req.Header.Set("Authorization", "Bearer "+tokens[c])
+				req.Header.Set("Content-Type", "image/jpeg")
+				t := time.Now()
+				resp, err := hc.Do(req)
+				if err != nil {
+					failed.Add(1)
+					return
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				lat[i] = time.Since(t)
+				switch resp.StatusCode {
+				case http.StatusCreated:
+				case http.StatusTooManyRequests:
+					refused.Add(1)
+				default:
+					failed.Add(1)
+				}
+			})
+		}
+		wg.Wait()
+		elapsed := time.Since(start)
+		b.StopTimer()
+		if n := failed.Load(); n > 0 {
+			b.Errorf("%d uploads failed", n)
+		}
+		b.ReportMetric(float64(b.N)/elapsed.Seconds(), "uploads/s")
+		b.ReportMetric(float64(refused.Load()), "refused")
+		burst.Report(b, lat)
+		b.ReportMetric(float64(lat[len(lat)-1])/1e6, "max-ms")
+	}
+	for _, p := range []struct {
+		name   string
+		period time.Duration
+	}{{"every30s", 30 * time.Second}, {"every5s", 5 * time.Second}} {
+		b.Run("sqlite/"+p.name, func(b *testing.B) { run(b, MustOpenMain(b, ""), p.period) })
+		if dsn := os.Getenv("EXAMHALL_TEST_POSTGRES"); dsn != "" {
+			b.Run("postgres/"+p.name, func(b *testing.B) { run(b, MustOpenMain(b, mustSchema(b, dsn)), p.period) })
+		}
+	}
+}
+
+// benchJPEG returns a 640×480 JPEG at quality 75 with some texture, about
+// the size of a webcam frame the pages send.
+func benchJPEG(b *testing.B) []byte {
+	img := image.NewRGBA(image.Rect(0, 0, 640, 480))
+	r := rand.New(rand.NewPCG(1, 2))
+	for y := range 480 {
+		for x := range 640 {
+			v := uint8((x*y)/97) + uint8(r.IntN(24))
+			img.Set(x, y, color.RGBA{R: v, G: uint8(x / 3), B: uint8(y / 2), A: 255})
+		}
+	}
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: 75}); err != nil {
+		b.Fatal(err)
+	}
+	return buf.Bytes()
 }

@@ -247,7 +247,21 @@ func TestProctoring(t *testing.T) {
 		}
 		_, err = ivy.ForceSubmit(ctx, bobs.ID)
 		wantCode(t, "force submit after the end", err, examhall.ECONFLICT)
+
+		// Every change was stored through the hub for the pages to replay.
+		events, err := m.DB.FindEvents(ctx, examhall.EventFilter{RoomID: room.ID, Limit: 1000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[examhall.EventType]int{}
+		for _, e := range events {
+			got[e.Type]++
+		}
+		for typ, n := range map[examhall.EventType]int{examhall.EventSnapshot: 1, examhall.EventCheat: 2, examhall.EventMessage: 1,
+			examhall.EventTime: 1, examhall.EventSubmit: 2, examhall.EventRoomEnded: 1} {
+			if got[typ] != n {
+				t.Errorf("%s events = %d, want %d (all: %v)", typ, got[typ], n, got)
+			}
+		}
 	})
 }
-
-func ptr[T any](v T) *T { return &v }

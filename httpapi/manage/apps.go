@@ -31,7 +31,7 @@ func (s *Server) createApp(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(w, r, &req); err != nil {
 		return err
 	}
-	if err := checkName("name", req.Name, examhall.MaxNameLen); err != nil {
+	if err := examhall.ValidateName("name", req.Name, examhall.MaxNameLen); err != nil {
 		return err
 	}
 	app, secret, err := s.AppAuth.CreateApp(ctx, req.Name)

@@ -53,7 +53,7 @@ type audioRequest struct {
 // validate checks the fields that are set.
 func (a *audioRequest) validate() error {
 	if a.Name != nil {
-		if err := checkName("name", *a.Name, maxAudioName); err != nil {
+		if err := examhall.ValidateName("name", *a.Name, maxAudioName); err != nil {
 			return err
 		}
 	}

@@ -51,7 +51,7 @@ func checkExam(e *examhall.Exam) error {
 	if err := e.Validate(); err != nil {
 		return err
 	}
-	if err := checkName("name", e.Name, 200); err != nil {
+	if err := examhall.ValidateName("name", e.Name, 200); err != nil {
 		return err
 	}
 	for _, l := range []struct {

@@ -9,7 +9,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"examhall"
@@ -181,20 +180,6 @@ func queryText(q url.Values, name string) (string, error) {
 		return "", examhall.Errorf(examhall.EINVALID, "%s is longer than %d bytes", name, examhall.MaxTextLen)
 	}
 	return v, nil
-}
-
-// checkName checks a required display name: not blank, at most max runes,
-// no control characters.
-func checkName(field, name string, max int) error {
-	switch {
-	case strings.TrimSpace(name) == "":
-		return examhall.Errorf(examhall.EINVALID, "%s is required", field)
-	case utf8.RuneCountInString(name) > max:
-		return examhall.Errorf(examhall.EINVALID, "%s is longer than %d characters", field, max)
-	case strings.IndexFunc(name, unicode.IsControl) >= 0:
-		return examhall.Errorf(examhall.EINVALID, "%s contains a control character", field)
-	}
-	return nil
 }
 
 // callerOf returns the authenticated caller; serve guarantees one for

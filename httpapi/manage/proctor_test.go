@@ -351,7 +351,7 @@ func TestExamProctoringSettings(t *testing.T) {
 		{`{"proctoring":{"switchLimit":-1}}`, "proctoring.switchLimit"},
 		{`{"proctoring":{"switchLimit":1001}}`, "proctoring.switchLimit"},
 		{`{"proctoring":{"switchMaxSeconds":3601}}`, "proctoring.switchMaxSeconds"},
-		{`{"proctoring":{"snapshotSeconds":0}}`, "proctoring.snapshotSeconds"},
+		{`{"proctoring":{"snapshotSeconds":-1}}`, "proctoring.snapshotSeconds"},
 		{`{"proctoring":{"snapshotSeconds":4}}`, "proctoring.snapshotSeconds"},
 		{`{"proctoring":{"snapshotSeconds":86400}}`, "proctoring.snapshotSeconds"},
 		{`{"proctoring":{"faceCheck":"yes"}}`, "faceCheck"},

@@ -18,6 +18,7 @@ import (
 
 	"examhall"
 	"examhall/httpapi"
+	"examhall/sheet"
 )
 
 // Server holds the domain services the management API calls.
@@ -33,6 +34,8 @@ type Server struct {
 	Audio    examhall.AudioService
 	Cheat    examhall.CheatService
 	Apps     examhall.AppService
+	Audit    examhall.AuditService
+	Webhooks examhall.WebhookService
 	// Proctor runs proctoring (snapshots, signals, invigilators' actions);
 	// nil answers its routes with 503.
 	Proctor examhall.ProctorService
@@ -141,6 +144,18 @@ func (s *Server) routes() []route {
 		{pattern: "GET /api/v1/apps", h: s.listApps},
 		{pattern: "POST /api/v1/apps", h: s.createApp},
 		{pattern: "POST /api/v1/apps/{id}/disable", h: s.disableApp},
+
+		{pattern: "GET /api/v1/audit", h: s.listAudit},
+		{pattern: "GET /api/v1/audit/export", h: s.exportAudit},
+
+		{pattern: "GET /api/v1/webhooks", h: s.listWebhooks},
+		{pattern: "POST /api/v1/webhooks", h: s.createWebhook},
+		{pattern: "GET /api/v1/webhooks/{id}", h: s.getWebhook},
+		{pattern: "PATCH /api/v1/webhooks/{id}", h: s.updateWebhook},
+		{pattern: "DELETE /api/v1/webhooks/{id}", h: s.deleteWebhook},
+		{pattern: "GET /api/v1/webhooks/{id}/deliveries", h: s.listDeliveries},
+		{pattern: "GET /api/v1/webhooks/{id}/deliveries/{deliveryId}", h: s.getDelivery},
+		{pattern: "POST /api/v1/webhooks/{id}/deliveries/{deliveryId}/redeliver", h: s.redeliver},
 	}
 }
 
@@ -220,10 +235,7 @@ type errorJSON struct {
 
 // RowError is one bad row of an import: its line in the file (the header is
 // line 1) and what is wrong with it.
-type RowError struct {
-	Line   int    `json:"line"`
-	Reason string `json:"reason"`
-}
+type RowError = sheet.RowError
 
 // rowsError is an error that carries the bad rows of an import.
 type rowsError struct {

@@ -1,13 +1,8 @@
 package manage
 
 import (
-	"context"
 	"net/http"
-	"runtime"
 	"strings"
-	"sync"
-	"unicode"
-	"unicode/utf8"
 
 	"examhall"
 )
@@ -51,20 +46,6 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, newList(convert(us, s.userJSON), total))
 }
 
-// checkAccount checks a login name: required, at most MaxAccountLen
-// characters, no spaces or control characters.
-func checkAccount(account string) error {
-	switch {
-	case account == "":
-		return examhall.Errorf(examhall.EINVALID, "account is required")
-	case utf8.RuneCountInString(account) > examhall.MaxAccountLen:
-		return examhall.Errorf(examhall.EINVALID, "account is longer than %d characters", examhall.MaxAccountLen)
-	case strings.IndexFunc(account, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0:
-		return examhall.Errorf(examhall.EINVALID, "account %q contains a space or control character", account)
-	}
-	return nil
-}
-
 // checkRole checks a role given in a request.
 func checkRole(role examhall.Role) error {
 	if !role.Valid() {
@@ -93,10 +74,10 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	u := &examhall.User{Account: strings.TrimSpace(req.Account), Name: strings.TrimSpace(req.Name), Role: req.Role, DeptID: req.DeptID}
-	if err := checkAccount(u.Account); err != nil {
+	if err := examhall.ValidateAccount(u.Account); err != nil {
 		return err
 	}
-	if err := checkName("name", u.Name, examhall.MaxNameLen); err != nil {
+	if err := examhall.ValidateName("name", u.Name, examhall.MaxNameLen); err != nil {
 		return err
 	}
 	if err := checkRole(u.Role); err != nil {
@@ -167,7 +148,7 @@ func (s *Server) updateUser(w http.ResponseWriter, r *http.Request) error {
 	upd := examhall.UserUpdate{Role: req.Role, DeptID: req.DeptID, Disabled: req.Disabled}
 	if req.Name != nil {
 		name := strings.TrimSpace(*req.Name)
-		if err := checkName("name", name, examhall.MaxNameLen); err != nil {
+		if err := examhall.ValidateName("name", name, examhall.MaxNameLen); err != nil {
 			return err
 		}
 		upd.Name = &name
@@ -200,34 +181,4 @@ func (s *Server) updateUser(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return writeJSON(w, http.StatusOK, s.userJSON(u))
-}
-
-// hashAll hashes passwords in parallel, since bcrypt is slow on purpose;
-// empty passwords stay empty. errs[i] is the error of passwords[i]. It stops
-// early when ctx is done.
-func hashAll(ctx context.Context, hash func(string) (string, error), passwords []string) (hashes []string, errs []error) {
-	hashes, errs = make([]string, len(passwords)), make([]error, len(passwords))
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for range runtime.GOMAXPROCS(0) {
-		wg.Go(func() {
-			for i := range next {
-				hashes[i], errs[i] = hash(passwords[i])
-			}
-		})
-	}
-	defer wg.Wait()
-	defer close(next)
-	for i, p := range passwords {
-		if p == "" {
-			continue
-		}
-		select {
-		case next <- i:
-		case <-ctx.Done():
-			errs[i] = ctx.Err()
-			return hashes, errs
-		}
-	}
-	return hashes, errs
 }
