@@ -112,11 +112,15 @@
   }, 1000);
 
   // --- filters ----------------------------------------------------------------------
+  // filter shows the tiles the filters ask for, and counts them all again.
   function filter() {
-    var off = $("f-offline").checked, flagged = $("f-flagged").checked;
+    var off = $("f-offline").checked, flagged = $("f-flagged").checked, n = 0, on = 0, fl = 0;
     root.querySelectorAll(".tile").forEach(function (t) {
-      t.hidden = (off && t.getAttribute("data-online") === "true") || (flagged && t.getAttribute("data-cheats") === "0");
+      var isOn = t.getAttribute("data-online") === "true", isFl = t.getAttribute("data-cheats") !== "0";
+      n++; if (isOn) on++; if (isFl) fl++;
+      t.hidden = (off && isOn) || (flagged && !isFl);
     });
+    $("counts").textContent = fmt(M["live.counts"], n, on, fl);
   }
   $("f-offline").addEventListener("change", filter);
   $("f-flagged").addEventListener("change", filter);
