@@ -262,6 +262,13 @@ func runBrowserProctoring(t *testing.T, dsn string) {
 		inv.WaitFor(`document.querySelector("#feed li img.thumb").complete && document.querySelector("#feed li img.thumb").naturalWidth > 0`)
 		inv.WaitFor(fmt.Sprintf(`(() => { const i = document.querySelector(%q); return !i.hidden && i.complete && i.naturalWidth > 0; })()`,
 			tile+` img[data-field="snapshot"]`))
+		// The counts and the filters follow too.
+		inv.WaitText("#counts", "2 candidates · 1 online · 1 flagged")
+		inv.Click("#f-flagged")
+		if got := browsertest.Eval[[]string](inv, `[...document.querySelectorAll("#tiles .tile:not([hidden])")].map(t => t.dataset.userId)`); len(got) != 1 || got[0] != w.cand.ID {
+			t.Errorf("flagged only shows the tiles of %v, want only %s", got, w.cand.ID)
+		}
+		inv.Click("#f-flagged")
 		if !browsertest.Eval[bool](inv, `window.__marker === 1`) {
 			t.Error("the live page was reloaded")
 		}
