@@ -72,7 +72,14 @@
       field(t, "left").textContent = M["live.submitted"];
       t.querySelectorAll("[data-act=extend], [data-act=submit]").forEach(function (b) { b.disabled = true; });
     },
-    "room.ended": function () { say(M["live.ended"]); }
+    "room.ended": function () {
+      // Ended elsewhere (another invigilator, another replica): this page
+      // says so and no longer offers to end it.
+      say(M["live.ended"]);
+      $("room-status").textContent = M["rooms.ended"];
+      if ($("end-dialog") && $("end-dialog").open) $("end-dialog").close();
+      if ($("end-btn")) $("end-btn").hidden = true;
+    }
   };
   function feed(d, t) {
     var li = document.createElement("li");
