@@ -369,6 +369,11 @@ func runBrowserProctoring(t *testing.T, dsn string) {
 		id := w.startProctored(t, cand2)
 		inv.Navigate(w.urlB + "/rooms/" + w.room.ID + "/live")
 		inv.WaitText("#conn", "Live")
+		// The same invigilator watches the room in another tab, on the
+		// other replica: it learns that the room ended without a reload.
+		watch := inv.NewTab(top, "invigilator, second tab (replica A)").For(t)
+		watch.Navigate(w.urlA + "/rooms/" + w.room.ID + "/live")
+		watch.WaitText("#conn", "Live")
 		inv.Click("#end-btn")
 		inv.WaitFor(`document.getElementById("end-dialog").open`)
 		inv.ClickNavigate(`#end-dialog button[type="submit"]`)
@@ -378,6 +383,13 @@ func runBrowserProctoring(t *testing.T, dsn string) {
 		}
 		if got := inv.Text("h1 .badge"); got != "Ended" {
 			t.Errorf("the live page's badge reads %q after ending", got)
+		}
+		watch.WaitText("#live-alert", "The room has ended.")
+		if got := watch.Text("#room-status"); got != "Ended" {
+			t.Errorf("the other tab's badge reads %q after the room ended", got)
+		}
+		if browsertest.Eval[bool](watch, `!document.getElementById("end-btn").hidden`) {
+			t.Error("the other tab still offers to end the room")
 		}
 	})
 }
