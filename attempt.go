@@ -158,8 +158,10 @@ type AttemptService interface {
 	// once and an older one never overwrites a newer one.
 	SaveAnswersFrom(ctx context.Context, attemptID, device string, seq int64, answers []Answer, now time.Time) (a *Attempt, applied bool, err error)
 	// SubmitAttempt grades and closes an in-progress attempt (at most at its
-	// deadline); ECONFLICT when it is not in progress.
-	SubmitAttempt(ctx context.Context, attemptID string, now time.Time) (*Attempt, error)
+	// deadline); ECONFLICT when it is not in progress. reason goes into the
+	// attempt.submitted webhook event: "" means SubmitInvigilator when ctx
+	// carries a staff caller (whose submit is audited), else SubmitCandidate.
+	SubmitAttempt(ctx context.Context, attemptID string, reason SubmitReason, now time.Time) (*Attempt, error)
 	// SubmitOwnAttempt is SubmitAttempt by the candidate userID, checked in
 	// the same write: EFORBIDDEN when the attempt is another's or, with
 	// examID set, of another exam.

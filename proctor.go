@@ -116,13 +116,6 @@ const (
 	ActionEndRoom     ActionType = "end_room"
 )
 
-// Submit reasons, carried by EventSubmit.
-const (
-	SubmitSwitchLimit = "switch_limit" // the candidate left the page SwitchLimit times
-	SubmitInvigilator = "invigilator"  // force-submitted by staff
-	SubmitRoomEnded   = "room_ended"   // the room was ended while it was in progress
-)
-
 // Action is an invigilator's action, recorded with who and when.
 type Action struct {
 	ID        string     `json:"id"`

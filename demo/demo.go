@@ -379,7 +379,7 @@ func (s *seeder) sit(ctx context.Context, e *examhall.Exam, qs []*examhall.Quest
 	if _, err := s.Attempts.SaveAnswers(ctx, a.ID, answers, start.Add(used-time.Second)); err != nil {
 		return err
 	}
-	_, err = s.Attempts.SubmitAttempt(ctx, a.ID, start.Add(used))
+	_, err = s.Attempts.SubmitAttempt(ctx, a.ID, examhall.SubmitCandidate, start.Add(used))
 	return err
 }
 

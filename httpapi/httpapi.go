@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"reflect"
@@ -409,6 +410,20 @@ func (w *statusWriter) WriteHeader(code int) {
 }
 
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// ClientAddr puts the client's IP address (of the TCP peer, without its
+// port) into the request's context (examhall.NewContextWithClientAddr), so
+// that every surface's staff writes record it in the audit log. Forwarding
+// headers are not trusted: behind a proxy the address is the proxy's.
+func ClientAddr(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		addr := r.RemoteAddr
+		if host, _, err := net.SplitHostPort(addr); err == nil {
+			addr = host
+		}
+		next.ServeHTTP(w, r.WithContext(examhall.NewContextWithClientAddr(r.Context(), addr)))
+	})
+}
 
 // Log logs each request at debug level (errors at warn) without its query
 // string or headers, which may carry tokens.

@@ -22,6 +22,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"time"
 
@@ -89,7 +90,7 @@ var _ examhall.Publisher = (*Hub)(nil)
 // candidates their own (by user) and the room-wide ones.
 type topic struct {
 	staff      map[*Subscription]struct{}
-	candidates map[string]map[*Subscription]struct{}
+	candidates map[string][]*Subscription // a slice: usually one page each, and small at 10,000 pages
 	n          int
 }
 
@@ -179,16 +180,7 @@ func (h *Hub) Close() error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.closed = true
-	for _, t := range h.topics {
-		for s := range t.staff {
-			h.endLocked(s, ErrClosed)
-		}
-		for _, subs := range t.candidates {
-			for s := range subs {
-				h.endLocked(s, ErrClosed)
-			}
-		}
-	}
+	h.endAllLocked(ErrClosed)
 	return nil
 }
 
@@ -197,17 +189,23 @@ func (h *Hub) Close() error {
 // and the append and the delivery together are serialized, so in-process
 // subscribers receive events in Seq order; an event already stored by
 // AppendEvent is delivered as it is. With a ListenDSN, delivery (to this
-// replica too) happens through the store's NOTIFY, so Publish only stores.
+// replica too) happens through the store's NOTIFY, so Publish only stores,
+// and concurrent calls are not serialized.
 func (h *Hub) Publish(ctx context.Context, e *examhall.Event) error {
+	if h.cfg.ListenDSN != "" {
+		// The store announces the events in Seq order; concurrent
+		// appends are written together (group commit).
+		if e.Seq == 0 {
+			return h.cfg.Events.AppendEvent(ctx, e)
+		}
+		return nil
+	}
 	h.pubMu.Lock()
 	defer h.pubMu.Unlock()
 	if e.Seq == 0 {
 		if err := h.cfg.Events.AppendEvent(ctx, e); err != nil {
 			return err
 		}
-	}
-	if h.cfg.ListenDSN != "" {
-		return nil
 	}
 	h.deliver(e)
 	return nil
@@ -227,18 +225,13 @@ func (h *Hub) Subscribe(scope Scope, buffer int) *Subscription {
 	key := scope.key()
 	t := h.topics[key]
 	if t == nil {
-		t = &topic{staff: map[*Subscription]struct{}{}, candidates: map[string]map[*Subscription]struct{}{}}
+		t = &topic{staff: map[*Subscription]struct{}{}, candidates: map[string][]*Subscription{}}
 		h.topics[key] = t
 	}
 	if scope.Staff {
 		t.staff[s] = struct{}{}
 	} else {
-		m := t.candidates[scope.UserID]
-		if m == nil {
-			m = map[*Subscription]struct{}{}
-			t.candidates[scope.UserID] = m
-		}
-		m[s] = struct{}{}
+		t.candidates[scope.UserID] = append(t.candidates[scope.UserID], s)
 	}
 	t.n++
 	return s
@@ -273,11 +266,10 @@ func (h *Hub) endLocked(s *Subscription, err error) {
 	}
 	if s.scope.Staff {
 		delete(t.staff, s)
-	} else if m := t.candidates[s.scope.UserID]; m != nil {
-		delete(m, s)
-		if len(m) == 0 {
-			delete(t.candidates, s.scope.UserID)
-		}
+	} else if m := slices.DeleteFunc(t.candidates[s.scope.UserID], func(x *Subscription) bool { return x == s }); len(m) > 0 {
+		t.candidates[s.scope.UserID] = m
+	} else {
+		delete(t.candidates, s.scope.UserID)
 	}
 	if t.n--; t.n == 0 {
 		delete(h.topics, key)
@@ -314,12 +306,12 @@ func (h *Hub) deliverLocked(t *topic, e *examhall.Event) {
 		send(s)
 	}
 	if e.UserID != "" {
-		for s := range t.candidates[e.UserID] {
+		for _, s := range t.candidates[e.UserID] {
 			send(s)
 		}
 	} else {
 		for _, m := range t.candidates {
-			for s := range m {
+			for _, s := range m {
 				send(s)
 			}
 		}
@@ -334,15 +326,22 @@ func (h *Hub) deliverLocked(t *topic, e *examhall.Event) {
 func (h *Hub) resync() {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	h.endAllLocked(ErrResync)
+}
+
+// endAllLocked ends every subscription with err.
+func (h *Hub) endAllLocked(err error) {
+	var all []*Subscription
 	for _, t := range h.topics {
 		for s := range t.staff {
-			h.endLocked(s, ErrResync)
+			all = append(all, s)
 		}
 		for _, m := range t.candidates {
-			for s := range m {
-				h.endLocked(s, ErrResync)
-			}
+			all = append(all, m...)
 		}
+	}
+	for _, s := range all {
+		h.endLocked(s, err)
 	}
 }
 

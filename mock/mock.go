@@ -60,7 +60,7 @@ type AttemptService struct {
 	FindAttemptsFn          func(ctx context.Context, filter examhall.AttemptFilter) ([]*examhall.Attempt, int, error)
 	SaveAnswersFn           func(ctx context.Context, attemptID string, answers []examhall.Answer, now time.Time) (*examhall.Attempt, error)
 	SaveAnswersFromFn       func(ctx context.Context, attemptID, device string, seq int64, answers []examhall.Answer, now time.Time) (*examhall.Attempt, bool, error)
-	SubmitAttemptFn         func(ctx context.Context, attemptID string, now time.Time) (*examhall.Attempt, error)
+	SubmitAttemptFn         func(ctx context.Context, attemptID string, reason examhall.SubmitReason, now time.Time) (*examhall.Attempt, error)
 	SubmitOwnAttemptFn      func(ctx context.Context, attemptID, userID, examID string, now time.Time) (*examhall.Attempt, error)
 	SubmitExpiredAttemptsFn func(ctx context.Context, now time.Time) (int, error)
 	MarkAttemptFn           func(ctx context.Context, attemptID string, marks map[string]float64) (*examhall.Attempt, error)
@@ -112,11 +112,11 @@ func (m *AttemptService) SaveAnswers(ctx context.Context, attemptID string, answ
 }
 
 // SubmitAttempt calls SubmitAttemptFn.
-func (m *AttemptService) SubmitAttempt(ctx context.Context, attemptID string, now time.Time) (*examhall.Attempt, error) {
+func (m *AttemptService) SubmitAttempt(ctx context.Context, attemptID string, reason examhall.SubmitReason, now time.Time) (*examhall.Attempt, error) {
 	if m.SubmitAttemptFn == nil {
 		panic("mock: unexpected call to AttemptService.SubmitAttempt")
 	}
-	return m.SubmitAttemptFn(ctx, attemptID, now)
+	return m.SubmitAttemptFn(ctx, attemptID, reason, now)
 }
 
 // SubmitOwnAttempt calls SubmitOwnAttemptFn.

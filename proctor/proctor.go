@@ -104,15 +104,15 @@ func (s *Service) emit(ctx context.Context, e *examhall.Event, data any) {
 
 // submitEvent is the data of an EventSubmit.
 type submitEvent struct {
-	AttemptID string `json:"attemptId"`
-	Reason    string `json:"reason"`
+	AttemptID string                `json:"attemptId"`
+	Reason    examhall.SubmitReason `json:"reason"`
 }
 
 // submit closes an attempt for one of proctoring's reasons
 // (examhall.Submit*) and announces it. Every submit of this package goes
 // through here, so the reason reaches the attempt service in one place.
-func (s *Service) submit(ctx context.Context, a *examhall.Attempt, roomID, reason string) (*examhall.Attempt, error) {
-	closed, err := s.Attempts.SubmitAttempt(ctx, a.ID, s.now())
+func (s *Service) submit(ctx context.Context, a *examhall.Attempt, roomID string, reason examhall.SubmitReason) (*examhall.Attempt, error) {
+	closed, err := s.Attempts.SubmitAttempt(ctx, a.ID, reason, s.now())
 	if err != nil {
 		return nil, err
 	}

@@ -235,7 +235,7 @@ func TestSnapshot(t *testing.T) {
 	if _, err := f.svc.AddSnapshot(f.as(f.alice), f.attempt.ID, pic); err != nil {
 		t.Errorf("after the interval: %v", err)
 	}
-	if _, err := f.db.SubmitAttempt(context.Background(), f.attempt.ID, f.clock); err != nil {
+	if _, err := f.db.SubmitAttempt(context.Background(), f.attempt.ID, examhall.SubmitCandidate, f.clock); err != nil {
 		t.Fatal(err)
 	}
 	f.clock = f.clock.Add(time.Minute)
@@ -342,7 +342,7 @@ func TestRecordSignal(t *testing.T) {
 	}
 	e = f.ev.last()
 	var sub struct{ AttemptID, Reason string }
-	if e.Type != examhall.EventSubmit || json.Unmarshal(e.Data, &sub) != nil || sub.Reason != examhall.SubmitSwitchLimit || sub.AttemptID != f.attempt.ID {
+	if e.Type != examhall.EventSubmit || json.Unmarshal(e.Data, &sub) != nil || sub.Reason != string(examhall.SubmitSwitchLimit) || sub.AttemptID != f.attempt.ID {
 		t.Errorf("last event = %+v %s, want a switch_limit submit", e, e.Data)
 	}
 	_, err = f.svc.RecordSignal(ctx, f.attempt.ID, examhall.Signal{Type: examhall.SignalSwitch})

@@ -47,7 +47,7 @@ func (db *DB) CreateApp(ctx context.Context, a *examhall.App) (err error) {
 			return err
 		}
 		a.CreatedAt = now
-		return nil
+		return db.audit(ctx, tx, "app", a.ID, "create", nil, a)
 	})
 }
 
@@ -75,7 +75,10 @@ func (db *DB) FindApps(ctx context.Context) (_ []*examhall.App, err error) {
 func (db *DB) DisableApp(ctx context.Context, id string) (err error) {
 	defer annotate(&err, "DisableApp")
 	return db.transact(ctx, func(tx *sql.Tx) error {
-		return execOne(ctx, tx, examhall.Errorf(examhall.ENOTFOUND, "app %q not found", id),
-			`UPDATE apps SET disabled = $2 WHERE id = $1`, id, true)
+		if err := execOne(ctx, tx, examhall.Errorf(examhall.ENOTFOUND, "app %q not found", id),
+			`UPDATE apps SET disabled = $2 WHERE id = $1`, id, true); err != nil {
+			return err
+		}
+		return db.audit(ctx, tx, "app", id, "disable", map[string]bool{"disabled": false}, map[string]bool{"disabled": true})
 	})
 }

@@ -191,8 +191,11 @@ func (db *DB) StartAttempt(ctx context.Context, examID, userID string, now time.
 			g.marks, g.score, g.needsMarking)
 		if isUnique(err) {
 			return examhall.Errorf(examhall.ECONFLICT, "an attempt is already in progress")
+		} else if err != nil {
+			return err
 		}
-		return err
+		return db.enqueue(ctx, tx, examhall.HookAttemptStarted, a.ID, startedData{AttemptID: a.ID, ExamID: examID,
+			UserID: userID, BeginTime: hookTime(a.BeginTime), Deadline: hookTime(a.Deadline)})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("start attempt: %w", err)
@@ -201,6 +204,15 @@ func (db *DB) StartAttempt(ctx context.Context, examID, userID string, now time.
 		db.cachePaper(examID, p, gen)
 	}
 	return a, nil
+}
+
+// startedData is attempt.started's data.
+type startedData struct {
+	AttemptID string `json:"attemptId"`
+	ExamID    string `json:"examId"`
+	UserID    string `json:"userId"`
+	BeginTime string `json:"beginTime"`
+	Deadline  string `json:"deadline"`
 }
 
 // FindAttemptByID returns the attempt with its answers and marks; ENOTFOUND.
@@ -481,9 +493,55 @@ var (
 		` RETURNING ` + attemptColumns + `),
 	s AS (` + strings.Replace(qAddStats, `VALUES ($1, $2, $3, $4, $5, $6)`, `SELECT exam_id, count(*),
 		count(*) FILTER (WHERE passed), sum(score), max(score), min(score)
-		FROM c WHERE status = 'published' GROUP BY exam_id ORDER BY exam_id`, 1) + `)
+		FROM c WHERE status = 'published' GROUP BY exam_id ORDER BY exam_id`, 1) + `),
+	h AS (` + qCloseEvents + `)
 	SELECT * FROM c`
 )
+
+// qCloseEvents writes the outbox rows of qClosePostgres' closed attempts c
+// (enqueue's, in SQL: the statement is the transaction): attempt.submitted
+// for each, with the event IDs $5, reasons $7, and attempt.graded after it
+// for the published ones, event IDs $6; created at $8, retried until $9.
+// Without enabled subscribers it joins no row of the small webhooks table.
+var qCloseEvents = `INSERT INTO webhook_deliveries (event_id, webhook_id, type, okey, data, created_at, next_at, expires_at)
+	SELECT CASE WHEN t.typ = '` + examhall.HookAttemptSubmitted + `' THEN ev.sid ELSE ev.gid END, w.id, t.typ, c.id,
+		(CASE WHEN t.typ = '` + examhall.HookAttemptSubmitted + `' THEN json_build_object('attemptId', c.id,
+			'examId', c.exam_id, 'userId', c.user_id, 'reason', ev.reason, 'status', c.status,
+			'endTime', to_char(TIMESTAMP 'epoch' + c.end_time * INTERVAL '1 millisecond', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+			'usedSeconds', c.used_seconds)
+		ELSE json_build_object('attemptId', c.id, 'examId', c.exam_id, 'userId', c.user_id, 'status', c.status,
+			'score', c.score, 'passed', c.passed) END)::text,
+		$8, $8, $9
+	FROM c JOIN unnest($1::text[], $5::text[], $6::text[], $7::text[]) AS ev (id, sid, gid, reason) ON ev.id = c.id
+	CROSS JOIN (VALUES ('` + examhall.HookAttemptSubmitted + `'), ('` + examhall.HookAttemptGraded + `')) AS t (typ)
+	JOIN webhooks w ON w.enabled AND (w.events = '' OR w.events LIKE '%,' || t.typ || ',%')
+	WHERE t.typ = '` + examhall.HookAttemptSubmitted + `' OR c.status = 'published'
+	ORDER BY c.id, t.typ DESC`
+
+// submittedData is attempt.submitted's data, as qCloseEvents builds it.
+type submittedData struct {
+	AttemptID   string                 `json:"attemptId"`
+	ExamID      string                 `json:"examId"`
+	UserID      string                 `json:"userId"`
+	Reason      examhall.SubmitReason  `json:"reason"`
+	Status      examhall.AttemptStatus `json:"status"`
+	EndTime     string                 `json:"endTime"`
+	UsedSeconds int                    `json:"usedSeconds"`
+}
+
+// gradedData is attempt.graded's data.
+type gradedData struct {
+	AttemptID string                 `json:"attemptId"`
+	ExamID    string                 `json:"examId"`
+	UserID    string                 `json:"userId"`
+	Status    examhall.AttemptStatus `json:"status"`
+	Score     float64                `json:"score"`
+	Passed    bool                   `json:"passed"`
+}
+
+func newGradedData(a *examhall.Attempt) gradedData {
+	return gradedData{AttemptID: a.ID, ExamID: a.ExamID, UserID: a.UserID, Status: a.Status, Score: a.Score, Passed: a.Passed}
+}
 
 // closeQuery fills in qClose for a dialect: the end time, more FROM items,
 // the attempts' condition.
@@ -496,6 +554,8 @@ type closeReq struct {
 	id         string
 	at         time.Time // closing time; the attempt ends then or at its deadline
 	user, exam string    // the attempt's candidate and exam must be these, unless ""
+	reason     examhall.SubmitReason
+	ctx        context.Context // the caller's, for the audit row of a staff submit
 
 	row    attemptRow // the closed attempt as stored, for SubmitAttempt
 	closed bool       // by writeBatch
@@ -510,8 +570,21 @@ type closeReq struct {
 //
 // Concurrent submits are closed together (group commit, closeQ), in one
 // write transaction.
-func (db *DB) SubmitAttempt(ctx context.Context, attemptID string, now time.Time) (*examhall.Attempt, error) {
-	return db.submit(ctx, &closeReq{id: attemptID, at: msTime(now)})
+//
+// reason goes into the attempt.submitted event; "" means invigilator when
+// ctx carries a staff caller, candidate otherwise. A staff caller's submit
+// is audited.
+func (db *DB) SubmitAttempt(ctx context.Context, attemptID string, reason examhall.SubmitReason, now time.Time) (*examhall.Attempt, error) {
+	if reason == "" {
+		reason = examhall.SubmitCandidate
+		if examhall.CallerFromContext(ctx).Staff() {
+			reason = examhall.SubmitInvigilator
+		}
+	}
+	if !reason.Valid() {
+		return nil, fmt.Errorf("submit attempt: %w", examhall.Errorf(examhall.EINVALID, "unknown submit reason %q", reason))
+	}
+	return db.submit(ctx, &closeReq{id: attemptID, at: msTime(now), reason: reason, ctx: ctx})
 }
 
 // SubmitOwnAttempt is SubmitAttempt by the candidate userID, checked by
@@ -521,7 +594,8 @@ func (db *DB) SubmitOwnAttempt(ctx context.Context, attemptID, userID, examID st
 	if userID == "" {
 		return nil, fmt.Errorf("submit attempt: %w", examhall.Errorf(examhall.EINVALID, "the candidate is required"))
 	}
-	return db.submit(ctx, &closeReq{id: attemptID, at: msTime(now), user: userID, exam: examID})
+	return db.submit(ctx, &closeReq{id: attemptID, at: msTime(now), user: userID, exam: examID,
+		reason: examhall.SubmitCandidate, ctx: ctx})
 }
 
 func (db *DB) submit(ctx context.Context, req *closeReq) (*examhall.Attempt, error) {
@@ -622,24 +696,83 @@ func (db *DB) writeBatch(ctx context.Context, batch []*closeReq) (err error) {
 			}
 		}
 	}()
-	if db.dialect == Postgres {
-		return mapError(db.closePostgres(ctx, batch))
+	staff := false
+	for _, r := range batch {
+		staff = staff || staffSubmit(r)
 	}
-	if err := db.prepareHot(ctx); err != nil {
-		return err
+	if db.dialect == Postgres && !staff {
+		// The common case, candidates handing in: one statement, which may
+		// have written outbox rows (qCloseEvents).
+		err := db.closePostgres(ctx, db.w, false, batch)
+		for _, r := range batch {
+			if r.closed {
+				db.wakeOutbox()
+				break
+			}
+		}
+		return mapError(err)
 	}
-	return db.transact(ctx, func(tx *sql.Tx) error {
-		stats, err := db.closeSQLite(ctx, tx, batch)
-		if err != nil {
+	if db.dialect == SQLite {
+		if err := db.prepareHot(ctx); err != nil {
 			return err
 		}
-		for examID, d := range stats {
-			if err := db.addStats(ctx, tx, examID, *d); err != nil {
+	}
+	return db.transact(ctx, func(tx *sql.Tx) error {
+		if db.dialect == Postgres {
+			if err := db.closePostgres(ctx, tx, true, batch); err != nil {
 				return err
+			}
+		} else {
+			stats, err := db.closeSQLite(ctx, tx, batch)
+			if err != nil {
+				return err
+			}
+			for examID, d := range stats {
+				if err := db.addStats(ctx, tx, examID, *d); err != nil {
+					return err
+				}
+			}
+			if err := db.enqueueAll(ctx, tx, closeEvents(batch)); err != nil {
+				return err
+			}
+		}
+		for _, r := range batch {
+			if r.closed && staffSubmit(r) {
+				a := &r.row.a
+				if err := db.audit(context.WithoutCancel(r.ctx), tx, "attempt", r.id, "submit",
+					map[string]any{"status": examhall.AttemptInProgress},
+					map[string]any{"status": a.Status, "reason": r.reason}); err != nil {
+					return err
+				}
 			}
 		}
 		return nil
 	})
+}
+
+// staffSubmit reports a submit to audit: staff closing an attempt, not
+// a staff member handing in their own (reason candidate).
+func staffSubmit(r *closeReq) bool {
+	return r.ctx != nil && r.reason != examhall.SubmitCandidate && examhall.CallerFromContext(r.ctx).Staff()
+}
+
+// closeEvents returns the outbox events of the batch's closed attempts:
+// attempt.submitted, and attempt.graded for those published at once.
+func closeEvents(batch []*closeReq) []hookEvent {
+	var events []hookEvent
+	for _, r := range batch {
+		if !r.closed {
+			continue
+		}
+		a, end := r.row.a, fromMS(r.row.end)
+		events = append(events, hookEvent{typ: examhall.HookAttemptSubmitted, key: a.ID, data: submittedData{
+			AttemptID: a.ID, ExamID: a.ExamID, UserID: a.UserID, Reason: r.reason, Status: a.Status,
+			EndTime: hookTime(end), UsedSeconds: a.UsedSeconds}})
+		if a.Status == examhall.AttemptPublished {
+			events = append(events, hookEvent{typ: examhall.HookAttemptGraded, key: a.ID, data: newGradedData(&a)})
+		}
+	}
+	return events
 }
 
 // published gathers the statistics of closed attempts by exam.
@@ -700,7 +833,10 @@ func (db *DB) closeSQLite(ctx context.Context, tx *sql.Tx, batch []*closeReq) (p
 // IDs go in order, so two batches sharing attempts lock them alike. An
 // attempt asked for twice gets its later requests in a statement after:
 // the first may be another candidate's, which must not stand in for them.
-func (db *DB) closePostgres(ctx context.Context, batch []*closeReq) error {
+//
+// In a transaction (inTx) a failure of that second statement fails the
+// whole; otherwise the first has committed and only the later requests fail.
+func (db *DB) closePostgres(ctx context.Context, q querier, inTx bool, batch []*closeReq) error {
 	first := make(map[string]*closeReq, len(batch))
 	var again []*closeReq
 	for _, r := range batch {
@@ -716,7 +852,13 @@ func (db *DB) closePostgres(ctx context.Context, batch []*closeReq) error {
 		r := first[id]
 		ats[i], users[i], exams[i] = ms(r.at), r.user, r.exam
 	}
-	rows, err := db.w.QueryContext(ctx, qClosePostgres, ids, ats, users, exams)
+	sids, gids, reasons := make([]string, len(ids)), make([]string, len(ids)), make([]string, len(ids))
+	for i, id := range ids {
+		sids[i], gids[i], reasons[i] = examhall.NewID(16), examhall.NewID(16), string(first[id].reason)
+	}
+	now := db.now()
+	rows, err := q.QueryContext(ctx, qClosePostgres, ids, ats, users, exams, sids, gids, reasons,
+		ms(now), ms(now.Add(deliveryWindow)))
 	if err != nil {
 		return err
 	}
@@ -726,7 +868,10 @@ func (db *DB) closePostgres(ctx context.Context, batch []*closeReq) error {
 		return err
 	}
 	if len(again) > 0 {
-		if err := db.closePostgres(ctx, again); err != nil {
+		if err := db.closePostgres(ctx, q, inTx, again); err != nil {
+			if inTx {
+				return err
+			}
 			for _, r := range again {
 				r.closed, r.err = false, mapError(err)
 			}
@@ -771,7 +916,7 @@ func (db *DB) SubmitExpiredAttempts(ctx context.Context, now time.Time) (int, er
 		var todo []*closeReq
 		for rows.Next() {
 			// The deadline has passed, so closing at now ends them at it.
-			r := &closeReq{at: now}
+			r := &closeReq{at: now, reason: examhall.SubmitDeadline, ctx: ctx}
 			if err := rows.Scan(&r.id); err != nil {
 				rows.Close()
 				return total, fmt.Errorf("submit expired attempts: %w", err)
@@ -821,6 +966,7 @@ func (db *DB) MarkAttempt(ctx context.Context, attemptID string, marks map[strin
 		if a.Status != examhall.AttemptMarking && a.Status != examhall.AttemptMarked {
 			return examhall.Errorf(examhall.ECONFLICT, "the attempt is not awaiting marking")
 		}
+		before := markFields(a)
 		p, err := db.attemptPaper(ctx, tx, a.ExamID)
 		if err != nil {
 			return err
@@ -866,12 +1012,26 @@ func (db *DB) MarkAttempt(ctx context.Context, attemptID string, marks map[strin
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE attempts SET status = $2, score = $3, passed = $4, integral = $5,
 			marks = $6 WHERE id = $1`, a.ID, string(a.Status), a.Score, a.Passed, a.Integral, body)
-		return err
+		if err != nil {
+			return err
+		}
+		if err := db.audit(ctx, tx, "attempt", a.ID, "mark", before, markFields(a)); err != nil {
+			return err
+		}
+		if complete {
+			return db.enqueue(ctx, tx, examhall.HookAttemptGraded, a.ID, newGradedData(a))
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("mark attempt: %w", err)
 	}
 	return a, nil
+}
+
+// markFields are the fields of an attempt marking changes, for the audit log.
+func markFields(a *examhall.Attempt) map[string]any {
+	return map[string]any{"status": a.Status, "score": a.Score, "passed": a.Passed, "marks": maps.Clone(a.Marks)}
 }
 
 // PublishAttempts publishes the exam's marked attempts among ids, or all of
@@ -881,8 +1041,9 @@ func (db *DB) MarkAttempt(ctx context.Context, attemptID string, marks map[strin
 func (db *DB) PublishAttempts(ctx context.Context, examID string, ids []string) (int, error) {
 	ids = uniqueIDs(ids)
 	n := 0
+	var published []string
 	err := db.transact(ctx, func(tx *sql.Tx) error {
-		n = 0
+		n, published = 0, nil
 		if _, err := findExam(ctx, tx, examID, ""); err != nil {
 			return err
 		}
@@ -891,18 +1052,20 @@ func (db *DB) PublishAttempts(ctx context.Context, examID string, ids []string) 
 			// RETURNING hands back exactly the rows this statement changed,
 			// which is what the running totals must add.
 			rows, err := tx.QueryContext(ctx, `UPDATE attempts SET status = 'published'
-				WHERE exam_id = $1 AND status = 'marked'`+cond+` RETURNING score, passed`, args...)
+				WHERE exam_id = $1 AND status = 'marked'`+cond+` RETURNING id, score, passed`, args...)
 			if err != nil {
 				return err
 			}
 			defer rows.Close()
 			for rows.Next() {
+				var id string
 				var score float64
 				var passed bool
-				if err := rows.Scan(&score, &passed); err != nil {
+				if err := rows.Scan(&id, &score, &passed); err != nil {
 					return err
 				}
 				d.add(score, passed)
+				published = append(published, id)
 			}
 			return rows.Err()
 		}
@@ -916,7 +1079,19 @@ func (db *DB) PublishAttempts(ctx context.Context, examID string, ids []string) 
 			return err
 		}
 		n = d.n
-		return db.addStats(ctx, tx, examID, d)
+		if err := db.addStats(ctx, tx, examID, d); err != nil {
+			return err
+		}
+		if n == 0 {
+			return nil // nothing written, nothing to record
+		}
+		slices.Sort(published)
+		if err := db.audit(ctx, tx, "exam", examID, "publish_grades", nil,
+			map[string]any{"count": n, "attemptIds": published}); err != nil {
+			return err
+		}
+		return db.enqueue(ctx, tx, examhall.HookGradesPublished, examID,
+			map[string]any{"examId": examID, "count": n, "attemptIds": published})
 	})
 	if err != nil {
 		return 0, fmt.Errorf("publish attempts: %w", err)

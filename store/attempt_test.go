@@ -53,7 +53,7 @@ func TestStartAttemptRefusals(t *testing.T) {
 		if len(as) != 1 {
 			t.Fatalf("attempts = %d, want 1", len(as))
 		}
-		if _, err := db.SubmitAttempt(ctx, as[0].ID, open.Add(2*time.Minute)); err != nil {
+		if _, err := db.SubmitAttempt(ctx, as[0].ID, "", open.Add(2*time.Minute)); err != nil {
 			t.Fatal(err)
 		}
 		_, err := db.StartAttempt(ctx, exam.ID, user, open.Add(3*time.Minute))
@@ -91,7 +91,7 @@ func TestStartAttemptRules(t *testing.T) {
 		if diff := cmp.Diff(a, got); diff != "" {
 			t.Errorf("FindAttemptByID mismatch (-want +got):\n%s", diff)
 		}
-		if _, err := db.SubmitAttempt(ctx, a.ID, start.Add(time.Minute)); err != nil {
+		if _, err := db.SubmitAttempt(ctx, a.ID, "", start.Add(time.Minute)); err != nil {
 			t.Fatal(err)
 		}
 
@@ -114,7 +114,7 @@ func TestStartAttemptRules(t *testing.T) {
 		if err := db.r.QueryRowContext(ctx, `SELECT seq FROM attempts WHERE id = $1`, b.ID).Scan(&seq); err != nil || seq != 2 {
 			t.Errorf("seq = %d, %v; want 2", seq, err)
 		}
-		if _, err := db.SubmitAttempt(ctx, b.ID, late.Add(time.Minute)); err != nil {
+		if _, err := db.SubmitAttempt(ctx, b.ID, "", late.Add(time.Minute)); err != nil {
 			t.Fatal(err)
 		}
 		_, err = db.StartAttempt(ctx, exam.ID, user, late.Add(2*time.Minute))
@@ -235,12 +235,12 @@ func TestSaveAnswersAndResume(t *testing.T) {
 		_, err = db.SaveAnswers(ctx, "nope", nil, start)
 		engineWantCode(t, "unknown attempt", err, examhall.ENOTFOUND)
 
-		if _, err := db.SubmitAttempt(ctx, a.ID, start.Add(3*time.Minute)); err != nil {
+		if _, err := db.SubmitAttempt(ctx, a.ID, "", start.Add(3*time.Minute)); err != nil {
 			t.Fatal(err)
 		}
 		_, err = db.SaveAnswers(ctx, a.ID, []examhall.Answer{{QuestionID: "q1"}}, start.Add(4*time.Minute))
 		engineWantCode(t, "after submit", err, examhall.ECONFLICT)
-		_, err = db.SubmitAttempt(ctx, a.ID, start.Add(4*time.Minute))
+		_, err = db.SubmitAttempt(ctx, a.ID, "", start.Add(4*time.Minute))
 		engineWantCode(t, "submit twice", err, examhall.ECONFLICT)
 	})
 }
@@ -272,7 +272,7 @@ func TestSaveAnswersConcurrent(t *testing.T) {
 			})
 		}
 		wg.Wait()
-		got, err := db.SubmitAttempt(ctx, a.ID, engineT0.Add(2*time.Minute))
+		got, err := db.SubmitAttempt(ctx, a.ID, "", engineT0.Add(2*time.Minute))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -348,7 +348,7 @@ func TestSubmitGrading(t *testing.T) {
 				}
 			}
 			end := start.Add(30*time.Minute + 4*time.Second + 500*time.Millisecond)
-			got, err := db.SubmitAttempt(ctx, a.ID, end)
+			got, err := db.SubmitAttempt(ctx, a.ID, "", end)
 			if err != nil {
 				t.Fatalf("%s: %v", tt.name, err)
 			}
@@ -383,7 +383,7 @@ func TestSubmitAfterDeadline(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, err := db.SubmitAttempt(ctx, a.ID, engineT0.Add(5*time.Hour))
+		got, err := db.SubmitAttempt(ctx, a.ID, "", engineT0.Add(5*time.Hour))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -484,7 +484,7 @@ func TestMarkAndPublish(t *testing.T) {
 				{QuestionID: "s1", Text: "because"}}, engineT0.Add(time.Minute)); err != nil {
 				t.Fatal(err)
 			}
-			if a, err = db.SubmitAttempt(ctx, a.ID, engineT0.Add(10*time.Minute)); err != nil {
+			if a, err = db.SubmitAttempt(ctx, a.ID, "", engineT0.Add(10*time.Minute)); err != nil {
 				t.Fatal(err)
 			}
 			return a
@@ -592,7 +592,7 @@ func TestSubmitConcurrent(t *testing.T) {
 		won := map[string]int{}
 		for i := range 8 * len(ids) {
 			wg.Go(func() {
-				_, err := db.SubmitAttempt(ctx, ids[i%len(ids)], engineT0.Add(time.Minute))
+				_, err := db.SubmitAttempt(ctx, ids[i%len(ids)], "", engineT0.Add(time.Minute))
 				switch examhall.ErrorCode(err) {
 				case "":
 					mu.Lock()
@@ -682,7 +682,7 @@ func TestCloseBatch(t *testing.T) {
 		engineMustPaper(t, db, x.ID, engineSingle("q1", 100, 0))
 		engineMustPaper(t, db, y.ID, engineSingle("q1", 100, 1))
 		right, wrong, twice, other, closed := start(x.ID, 0), start(x.ID, 2), start(x.ID, 0), start(y.ID, 1), start(y.ID, 1)
-		if _, err := db.SubmitAttempt(ctx, closed, engineT0.Add(time.Minute)); err != nil {
+		if _, err := db.SubmitAttempt(ctx, closed, "", engineT0.Add(time.Minute)); err != nil {
 			t.Fatal(err)
 		}
 		at := engineT0.Add(2 * time.Minute)
@@ -771,7 +771,7 @@ func TestSaveGrades(t *testing.T) {
 		if _, err := db.UpdateExam(ctx, exam.ID, examhall.ExamUpdate{PassScore: new(70.0), IntegralRate: new(0.25)}); err != nil {
 			t.Fatal(err)
 		}
-		got, err = db.SubmitAttempt(ctx, a.ID, engineT0.Add(90*time.Second))
+		got, err = db.SubmitAttempt(ctx, a.ID, "", engineT0.Add(90*time.Second))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -877,7 +877,7 @@ func TestGradeInProgress(t *testing.T) {
 			status examhall.AttemptStatus
 			score  float64
 		}{{examhall.AttemptPublished, 100}, {examhall.AttemptMarking, 40}} {
-			a, err := db.SubmitAttempt(ctx, ids[i], engineT0.Add(time.Minute))
+			a, err := db.SubmitAttempt(ctx, ids[i], "", engineT0.Add(time.Minute))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -104,7 +104,7 @@ func (db *DB) CreateAudio(ctx context.Context, a *examhall.Audio) (err error) {
 			return err
 		}
 		a.CreatedAt = now
-		return nil
+		return db.audit(ctx, tx, "audio", a.ID, "create", nil, a)
 	})
 }
 
@@ -119,12 +119,18 @@ func (db *DB) UpdateAudio(ctx context.Context, id string, upd examhall.AudioUpda
 	}
 	var a *examhall.Audio
 	err = db.transact(ctx, func(tx *sql.Tx) error {
-		var err error
+		before, err := scanAudioRow(tx.QueryRowContext(ctx, `SELECT `+audioColumns+` FROM audios WHERE id = $1`, id))
+		if err != nil {
+			return notFound(err, "audio %q not found", id)
+		}
 		a, err = scanAudioRow(tx.QueryRowContext(ctx, `UPDATE audios SET classify = COALESCE($2, classify),
 			name = COALESCE($3, name), url = COALESCE($4, url), oss_url = COALESCE($5, oss_url)
 			WHERE id = $1 RETURNING `+audioColumns,
 			id, optional(upd.Classify), optional(upd.Name), optional(upd.URL), optional(upd.OSSURL)))
-		return notFound(err, "audio %q not found", id)
+		if err != nil {
+			return notFound(err, "audio %q not found", id)
+		}
+		return db.audit(ctx, tx, "audio", id, "update", before, a)
 	})
 	if err != nil {
 		return nil, err
@@ -145,12 +151,18 @@ func (db *DB) DeleteAudio(ctx context.Context, id string) (err error) {
 		} else if !errNoRows(err) {
 			return err
 		}
+		before, err := scanAudioRow(tx.QueryRowContext(ctx, `SELECT `+audioColumns+` FROM audios WHERE id = $1`, id))
+		if err != nil {
+			return notFound(err, "audio %q not found", id)
+		}
 		err = execOne(ctx, tx, examhall.Errorf(examhall.ENOTFOUND, "audio %q not found", id),
 			`DELETE FROM audios WHERE id = $1`, id)
 		if isForeignKey(err) { // an exam took it up meanwhile (PostgreSQL)
 			return fmt.Errorf("%w: %w", examhall.Errorf(examhall.ECONFLICT, "audio %q is used by an exam", id), err)
+		} else if err != nil {
+			return err
 		}
-		return err
+		return db.audit(ctx, tx, "audio", id, "delete", before, nil)
 	})
 }
 
@@ -173,7 +185,7 @@ func (db *DB) SetBroadcasts(ctx context.Context, examID string, items []examhall
 			return err
 		}
 		const cols = 4
-		return paramChunks(len(items), cols, func(lo, hi int) error {
+		if err := paramChunks(len(items), cols, func(lo, hi int) error {
 			args := make([]any, 0, (hi-lo)*cols)
 			for i := lo; i < hi; i++ {
 				args = append(args, examID, i, items[i].AudioID, ms(items[i].StartTime))
@@ -181,7 +193,10 @@ func (db *DB) SetBroadcasts(ctx context.Context, examID string, items []examhall
 			_, err := tx.ExecContext(ctx, `INSERT INTO exam_broadcasts (exam_id, seq, audio_id, start_time) VALUES `+
 				db.valuesList(hi-lo, cols), args...)
 			return err
-		})
+		}); err != nil {
+			return err
+		}
+		return db.audit(ctx, tx, "broadcasts", examID, "set", nil, map[string]any{"items": items})
 	})
 }
 
@@ -218,7 +233,7 @@ func (db *DB) SetPlaylist(ctx context.Context, examID string, audioIDs []string)
 			return err
 		}
 		const cols = 3
-		return paramChunks(len(audioIDs), cols, func(lo, hi int) error {
+		if err := paramChunks(len(audioIDs), cols, func(lo, hi int) error {
 			args := make([]any, 0, (hi-lo)*cols)
 			for i := lo; i < hi; i++ {
 				args = append(args, examID, i, audioIDs[i])
@@ -226,7 +241,10 @@ func (db *DB) SetPlaylist(ctx context.Context, examID string, audioIDs []string)
 			_, err := tx.ExecContext(ctx, `INSERT INTO exam_playlist (exam_id, seq, audio_id) VALUES `+
 				db.valuesList(hi-lo, cols), args...)
 			return err
-		})
+		}); err != nil {
+			return err
+		}
+		return db.audit(ctx, tx, "playlist", examID, "set", nil, map[string]any{"audioIds": audioIDs})
 	})
 }
 

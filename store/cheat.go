@@ -31,7 +31,7 @@ func (db *DB) SetCheatConfig(ctx context.Context, c *examhall.CheatConfig) (err 
 			return err
 		}
 		c.CreatedAt, c.UpdatedAt = fromMS(created), now
-		return nil
+		return db.audit(ctx, tx, "cheat_config", c.ExamID, "set", nil, map[string]string{"data": c.Data})
 	})
 }
 
@@ -128,10 +128,31 @@ func (db *DB) insertCheat(ctx context.Context, records []*examhall.CheatRecord) 
 		if err := db.lockPostgres(ctx, tx, cheatLockKey); err != nil {
 			return err
 		}
-		return paramChunks(len(records), cheatInsertCols, func(lo, hi int) error {
+		if err := paramChunks(len(records), cheatInsertCols, func(lo, hi int) error {
 			return db.insertCheatRecords(ctx, tx, records[lo:hi], now)
-		})
+		}); err != nil {
+			return err
+		}
+		events := make([]hookEvent, len(records))
+		for i, r := range records {
+			events[i] = hookEvent{typ: examhall.HookCheatRecorded, key: r.ExamID + "/" + r.UserID, data: cheatData{
+				ID: r.ID, ExamID: r.ExamID, RoomID: r.RoomID, UserID: r.UserID, DetectType: r.DetectType,
+				IsMainMonitor: r.IsMainMonitor, DetectTime: r.DetectTime}}
+		}
+		return db.enqueueAll(ctx, tx, events)
 	})
+}
+
+// cheatData is cheat.recorded's data. Its ordering key is the exam and
+// candidate: records carry no attempt.
+type cheatData struct {
+	ID            int64  `json:"id"`
+	ExamID        string `json:"examId"`
+	RoomID        string `json:"roomId"`
+	UserID        string `json:"userId"`
+	DetectType    string `json:"detectType"`
+	IsMainMonitor bool   `json:"isMainMonitor"`
+	DetectTime    int64  `json:"detectTime"` // ms since the epoch, from the client
 }
 
 // insertCheatRecords inserts one chunk of records and sets their IDs.

@@ -38,9 +38,13 @@ func TestCheckpointer(t *testing.T) {
 	}
 	// Unchecked, the log would hold about two 4 KB pages per commit (about
 	// 96 MB here); checked, what commits in one checkpoint round (settle's
-	// wait and the checkpoint with its fsyncs): 5–25 MB at this rate,
-	// whatever the number of commits.
-	if wal := size(path + "-wal"); wal > writes*4096 {
+	// wait and the checkpoint with its fsyncs): 5–25 MB at this rate on a
+	// quiet machine, whatever the number of commits. A round's length is
+	// wall time, so on a machine whose cores are busy with other work the
+	// checkpointer runs less often (53 MB was seen at a load average of 16
+	// on 2 cores); the bound is three quarters of the unchecked log, which
+	// only a checkpointer that has stopped keeping up reaches.
+	if wal := size(path + "-wal"); wal > writes*2*4096*3/4 {
 		t.Errorf("the log grew to %d bytes in %d commits", wal, writes)
 	}
 	if after := size(path); after <= before {

@@ -92,8 +92,10 @@ func (db *DB) CreateDepartment(ctx context.Context, d *examhall.Department) (err
 		_, err := tx.ExecContext(ctx, deptInsert, d.ID, nullIfEmpty(d.ParentID), d.Name, d.Path, ms(d.CreatedAt))
 		if isUnique(err) {
 			return deptExists(path, err)
+		} else if err != nil {
+			return err
 		}
-		return err
+		return db.audit(ctx, tx, "department", d.ID, "create", nil, d)
 	})
 }
 
@@ -118,9 +120,15 @@ func (db *DB) EnsureDepartmentPath(ctx context.Context, path string) (_ *examhal
 		if err := db.lockPostgres(ctx, tx, deptLockKey); err != nil {
 			return err
 		}
-		var err error
-		d, err = ensureDeptPath(ctx, tx, names, db.now())
-		return err
+		_, err := findDept(ctx, tx, "path = $1", strings.Join(names, "/"))
+		existed := err == nil
+		if err != nil && !errNoRows(err) {
+			return err
+		}
+		if d, err = ensureDeptPath(ctx, tx, names, db.now()); err != nil || existed {
+			return err
+		}
+		return db.audit(ctx, tx, "department", d.ID, "create", nil, d)
 	})
 	if err != nil {
 		return nil, err
@@ -165,6 +173,7 @@ func (db *DB) UpdateDepartment(ctx context.Context, id string, upd examhall.Depa
 		if d, err = findDept(ctx, tx, "id = $1", id); err != nil {
 			return notFound(err, "department %q not found", id)
 		}
+		before := *d
 		oldPath := d.Path
 		// d.Path is its parent's path, '/', its name.
 		parentPath := strings.TrimSuffix(strings.TrimSuffix(oldPath, d.Name), "/")
@@ -199,7 +208,10 @@ func (db *DB) UpdateDepartment(ctx context.Context, id string, upd examhall.Depa
 			d.ID, d.Name, nullIfEmpty(d.ParentID), d.Path)
 		if isUnique(err) {
 			return deptExists(d.Path, err)
-		} else if err != nil || d.Path == oldPath {
+		} else if err != nil {
+			return err
+		}
+		if err := db.audit(ctx, tx, "department", id, "update", before, d); err != nil || d.Path == oldPath {
 			return err
 		}
 		// Descendants are exactly the paths under oldPath+"/". substr (not
@@ -244,7 +256,9 @@ func (db *DB) DeleteDepartment(ctx context.Context, id string) (err error) {
 		_, err = tx.ExecContext(ctx, `DELETE FROM departments WHERE id = $1`, id)
 		if isForeignKey(err) { // an exam's audience, or a user added meanwhile
 			return fmt.Errorf("%w: %w", examhall.Errorf(examhall.ECONFLICT, "department %q is still in use", d.Path), err)
+		} else if err != nil {
+			return err
 		}
-		return err
+		return db.audit(ctx, tx, "department", id, "delete", d, nil)
 	})
 }

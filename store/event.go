@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -47,33 +48,94 @@ const eventLockKey = 0x6576656e74
 // Replay depends on events becoming visible in Seq order: a page resuming
 // after seq 101 must not miss 100 committed later. SQLite's single writer
 // commits in that order; on PostgreSQL the append holds a transaction-scoped
-// advisory lock (as cheat records do), and announces the event with
-// pg_notify in the same transaction, so every listener receives the events
-// in Seq order too (NOTIFYs are delivered in commit order). Events are a
-// small stream (signals, presence changes, staff actions), so appending
-// them one at a time is not the bottleneck.
+// advisory lock (as cheat records do), and announces the events with
+// pg_notify in the same transaction, so every listener receives them in Seq
+// order too (NOTIFYs are delivered in commit order). Concurrent calls are
+// written together (group commit, eventQ): one transaction, one commit,
+// for a burst of presence changes or signals.
 func (db *DB) AppendEvent(ctx context.Context, e *examhall.Event) (err error) {
 	defer annotate(&err, "AppendEvent")
 	if err := validEvent(e); err != nil {
 		return err
 	}
+	req := &eventReq{e: e}
+	db.eventQ.do(ctx, req, db.writeEventBatch)
+	return req.err
+}
+
+// eventReq is one AppendEvent call in a group commit.
+type eventReq struct {
+	e   *examhall.Event
+	err error
+}
+
+// maxEventCalls bounds the events written together.
+const maxEventCalls = 256
+
+// eventInsertCols is the number of parameters of one event.
+const eventInsertCols = 6
+
+// writeEventBatch stores the batch in one transaction; should it fail,
+// each event in one of its own, so that one cannot fail the others.
+func (db *DB) writeEventBatch(ctx context.Context, batch []*eventReq) {
+	evs := make([]*examhall.Event, len(batch))
+	for i, r := range batch {
+		evs[i] = r.e
+	}
+	err := db.insertEvents(ctx, evs)
+	if err == nil || len(batch) == 1 {
+		for _, r := range batch {
+			r.err = err
+		}
+		return
+	}
+	for _, r := range batch {
+		r.err = db.insertEvents(ctx, []*examhall.Event{r.e})
+	}
+}
+
+// insertEvents appends evs in order in one transaction (and on PostgreSQL
+// announces them).
+func (db *DB) insertEvents(ctx context.Context, evs []*examhall.Event) error {
 	now := db.now()
 	return db.transact(ctx, func(tx *sql.Tx) error {
 		if err := db.lockPostgres(ctx, tx, eventLockKey); err != nil {
 			return err
 		}
-		err := tx.QueryRowContext(ctx, `INSERT INTO events (exam_id, room_id, user_id, type, data, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6) RETURNING seq`,
-			e.ExamID, e.RoomID, e.UserID, string(e.Type), string(e.Data), ms(now)).Scan(&e.Seq)
-		if err != nil {
+		err := paramChunks(len(evs), eventInsertCols, func(lo, hi int) error {
+			chunk := evs[lo:hi]
+			args := make([]any, 0, len(chunk)*eventInsertCols)
+			for _, e := range chunk {
+				args = append(args, e.ExamID, e.RoomID, e.UserID, string(e.Type), string(e.Data), ms(now))
+			}
+			rows, err := tx.QueryContext(ctx, `INSERT INTO events (exam_id, room_id, user_id, type, data, created_at) VALUES `+
+				db.valuesList(len(chunk), eventInsertCols)+` RETURNING seq`, args...)
+			if err != nil {
+				return err
+			}
+			seqs, err := scanAll(rows, func(s scannable) (seq int64, err error) { return seq, s.Scan(&seq) })
+			if err != nil {
+				return err
+			}
+			if len(seqs) != len(chunk) {
+				return fmt.Errorf("insert events: %d seqs for %d events", len(seqs), len(chunk))
+			}
+			// Rows of one INSERT take their seqs in VALUES order.
+			slices.Sort(seqs)
+			for i, e := range chunk {
+				e.Seq, e.CreatedAt = seqs[i], now
+			}
+			return nil
+		})
+		if err != nil || db.dialect != Postgres {
 			return err
 		}
-		e.CreatedAt = now
-		if db.dialect != Postgres {
-			return nil
+		for _, e := range evs {
+			if _, err := tx.ExecContext(ctx, `SELECT pg_notify($1, $2)`, db.EventChannel, string(noticePayload(e))); err != nil {
+				return err
+			}
 		}
-		_, err = tx.ExecContext(ctx, `SELECT pg_notify($1, $2)`, db.EventChannel, string(noticePayload(e)))
-		return err
+		return nil
 	})
 }
 

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"strconv"
 	"testing"
 	"time"
 
@@ -124,4 +125,44 @@ func equalInts(a, b []int64) bool {
 		}
 	}
 	return true
+}
+
+// TestEventsConcurrent: appends written together (group commit) each get
+// their own seq, and read back as appended.
+func TestEventsConcurrent(t *testing.T) {
+	testDBs(t, func(t *testing.T, db *DB) {
+		ctx := context.Background()
+		const n = 200
+		evs := make([]*examhall.Event, n)
+		errs := make(chan error, n)
+		for i := range n {
+			evs[i] = &examhall.Event{ExamID: "e1", RoomID: "r1", UserID: "u" + strconv.Itoa(i), Type: examhall.EventCheat,
+				Data: json.RawMessage(`{"i":` + strconv.Itoa(i) + `}`)}
+			go func() { errs <- db.AppendEvent(ctx, evs[i]) }()
+		}
+		for range n {
+			if err := <-errs; err != nil {
+				t.Fatal(err)
+			}
+		}
+		bySeq := map[int64]*examhall.Event{}
+		for _, e := range evs {
+			if bySeq[e.Seq] != nil || e.Seq == 0 {
+				t.Fatalf("seq %d given twice or not at all", e.Seq)
+			}
+			bySeq[e.Seq] = e
+		}
+		got, err := db.FindEvents(ctx, examhall.EventFilter{RoomID: "r1", Limit: MaxEventLimit})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != n {
+			t.Fatalf("%d events read back, want %d", len(got), n)
+		}
+		for _, g := range got {
+			if w := bySeq[g.Seq]; w == nil || w.UserID != g.UserID || string(w.Data) != string(g.Data) {
+				t.Errorf("seq %d read back as %+v, appended as %+v", g.Seq, g, w)
+			}
+		}
+	})
 }

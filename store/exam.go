@@ -220,7 +220,15 @@ func (db *DB) CreateExam(ctx context.Context, e *examhall.Exam) error {
 		return err
 	}
 	now := db.now()
-	if err := db.transact(ctx, func(tx *sql.Tx) error { return db.insertExam(ctx, tx, ne, now) }); err != nil {
+	if err := db.transact(ctx, func(tx *sql.Tx) error {
+		if err := db.insertExam(ctx, tx, ne, now); err != nil {
+			return err
+		}
+		if err := db.audit(ctx, tx, "exam", ne.ID, "create", nil, ne); err != nil {
+			return err
+		}
+		return db.enqueueExamPublished(ctx, tx, ne, "")
+	}); err != nil {
 		return fmt.Errorf("create exam: %w", err)
 	}
 	*e = *ne
@@ -345,6 +353,7 @@ func (db *DB) UpdateExam(ctx context.Context, id string, upd examhall.ExamUpdate
 		if err := db.loadAudiences(ctx, tx, []*examhall.Exam{e}); err != nil {
 			return err
 		}
+		before := *e
 		if upd.PaperScore != nil && *upd.PaperScore != e.PaperScore {
 			var hasPaper bool
 			if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM questions WHERE exam_id = $1)`, id).Scan(&hasPaper); err != nil {
@@ -389,14 +398,37 @@ func (db *DB) UpdateExam(ctx context.Context, id string, upd examhall.ExamUpdate
 			}
 		}
 		if audience {
-			return db.setAudience(ctx, tx, id, e.AudienceDeptIDs, e.AudienceUserIDs)
+			if err := db.setAudience(ctx, tx, id, e.AudienceDeptIDs, e.AudienceUserIDs); err != nil {
+				return err
+			}
 		}
-		return nil
+		action := "update"
+		switch {
+		case e.Status == before.Status:
+		case e.Status == examhall.ExamPublished:
+			action = "publish"
+		case e.Status == examhall.ExamArchived:
+			action = "archive"
+		}
+		if err := db.audit(ctx, tx, "exam", id, action, &before, e); err != nil {
+			return err
+		}
+		return db.enqueueExamPublished(ctx, tx, e, before.Status)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("update exam: %w", err)
 	}
 	return e, nil
+}
+
+// enqueueExamPublished emits exam.published when e becomes published (its
+// status was before).
+func (db *DB) enqueueExamPublished(ctx context.Context, tx *sql.Tx, e *examhall.Exam, before examhall.ExamStatus) error {
+	if e.Status != examhall.ExamPublished || before == examhall.ExamPublished {
+		return nil
+	}
+	return db.enqueue(ctx, tx, examhall.HookExamPublished, e.ID, map[string]any{"examId": e.ID, "name": e.Name,
+		"beginTime": hookTime(e.BeginTime), "endTime": hookTime(e.EndTime)})
 }
 
 // qRegrade gives exam $1's graded attempts the pass and integral of its
@@ -495,6 +527,10 @@ func (db *DB) SetOverride(ctx context.Context, o *examhall.Override) error {
 		}
 	}
 	err := db.transact(ctx, func(tx *sql.Tx) error {
+		before, err := findOverride(ctx, tx, o.ExamID, o.UserID)
+		if err != nil {
+			return err
+		}
 		e, err := findExam(ctx, tx, o.ExamID, db.engineLock("FOR SHARE"))
 		if err != nil {
 			return err
@@ -515,7 +551,14 @@ func (db *DB) SetOverride(ctx context.Context, o *examhall.Override) error {
 			ON CONFLICT (exam_id, user_id) DO UPDATE SET extra_attempts = excluded.extra_attempts,
 			extra_minutes = excluded.extra_minutes, begin_time = excluded.begin_time, end_time = excluded.end_time`,
 			o.ExamID, o.UserID, o.ExtraAttempts, o.ExtraMinutes, optMS(o.BeginTime), optMS(o.EndTime))
-		return err
+		if err != nil {
+			return err
+		}
+		var b any
+		if before != nil {
+			b = before
+		}
+		return db.audit(ctx, tx, "override", o.ExamID+"/"+o.UserID, "set", b, o)
 	})
 	if err != nil {
 		return fmt.Errorf("set override: %w", err)
@@ -560,16 +603,17 @@ func (db *DB) FindOverrides(ctx context.Context, examID string) ([]*examhall.Ove
 // DeleteOverride removes the candidate's override; ENOTFOUND when none.
 func (db *DB) DeleteOverride(ctx context.Context, examID, userID string) error {
 	err := db.transact(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM exam_overrides WHERE exam_id = $1 AND user_id = $2`, examID, userID)
+		before, err := findOverride(ctx, tx, examID, userID)
 		if err != nil {
 			return err
 		}
-		if n, err := res.RowsAffected(); err != nil {
-			return err
-		} else if n == 0 {
+		if before == nil {
 			return examhall.Errorf(examhall.ENOTFOUND, "no override for user %q in exam %q", userID, examID)
 		}
-		return nil
+		if _, err := tx.ExecContext(ctx, `DELETE FROM exam_overrides WHERE exam_id = $1 AND user_id = $2`, examID, userID); err != nil {
+			return err
+		}
+		return db.audit(ctx, tx, "override", examID+"/"+userID, "delete", before, nil)
 	})
 	if err != nil {
 		return fmt.Errorf("delete override: %w", err)

@@ -463,7 +463,7 @@ func TestFindUserExams(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := db.SubmitAttempt(ctx, a.ID, at(7*time.Hour)); err != nil {
+		if _, err := db.SubmitAttempt(ctx, a.ID, "", at(7*time.Hour)); err != nil {
 			t.Fatal(err)
 		}
 		// "taking" has no attempts left but one in progress: listed, to resume.

@@ -242,7 +242,7 @@ func BenchmarkSubmitParallel(b *testing.B) {
 			q := &db.engine.closeQ
 			batches, items := q.batches.Load(), q.items.Load()
 			engineRunCallers(b, func(i int64) error {
-				_, err := db.SubmitAttempt(ctx, ids[i], now)
+				_, err := db.SubmitAttempt(ctx, ids[i], "", now)
 				return err
 			})
 			b.ReportMetric(float64(q.items.Load()-items)/float64(max(q.batches.Load()-batches, 1)), "batch")
@@ -253,7 +253,24 @@ func BenchmarkSubmitParallel(b *testing.B) {
 			ids := engineInProgress(b, db, waves*candidates, now)
 			engineCheckpoint(b, db)
 			burst.Run(b, waves, candidates, nil, func(i int) error {
-				_, err := db.SubmitAttempt(ctx, ids[i], now)
+				_, err := db.SubmitAttempt(ctx, ids[i], "", now)
+				return err
+			})
+		})
+		// The burst with an endpoint subscribed to every event: each submit
+		// also writes attempt.submitted and attempt.graded to the outbox,
+		// in its batch's transaction (no sender runs).
+		b.Run("burst-hooked", func(b *testing.B) {
+			if err := db.CreateWebhook(ctx, &examhall.Webhook{URL: "https://hooks.example.com/bench",
+				Secret: "0123456789abcdef", Enabled: true}); err != nil {
+				b.Fatal(err)
+			}
+			const candidates = 200
+			waves := max(1, b.N/candidates)
+			ids := engineInProgress(b, db, waves*candidates, now)
+			engineCheckpoint(b, db)
+			burst.Run(b, waves, candidates, nil, func(i int) error {
+				_, err := db.SubmitAttempt(ctx, ids[i], "", now)
 				return err
 			})
 		})

@@ -273,10 +273,24 @@ func (db *DB) SetPaper(ctx context.Context, examID string, questions []*examhall
 		if started {
 			return examhall.Errorf(examhall.ECONFLICT, "the exam has attempts; its paper can no longer change")
 		}
+		var before int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM questions WHERE exam_id = $1`, examID).Scan(&before); err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM questions WHERE exam_id = $1`, examID); err != nil {
 			return err
 		}
-		return insertQuestions(ctx, tx, examID, questions, bodies)
+		if err := insertQuestions(ctx, tx, examID, questions, bodies); err != nil {
+			return err
+		}
+		qids := make([]string, len(questions))
+		for i, q := range questions {
+			qids[i] = q.ID
+		}
+		// The questions themselves are in the paper: the log keeps which and
+		// how many, not every stem and answer key.
+		return db.audit(ctx, tx, "paper", examID, "set", map[string]any{"questions": before},
+			map[string]any{"questions": len(questions), "questionIds": qids, "paperScore": examhall.PaperScore(questions)})
 	})
 	db.forgetPaper(examID)
 	if err != nil {

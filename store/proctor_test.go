@@ -113,7 +113,7 @@ func TestSnapshots(t *testing.T) {
 		if err := db.CreateSnapshot(ctx, later); err != nil {
 			t.Errorf("after the interval: %v", err)
 		}
-		if _, err := db.SubmitAttempt(ctx, f.attempt.ID, at.Add(time.Minute)); err != nil {
+		if _, err := db.SubmitAttempt(ctx, f.attempt.ID, examhall.SubmitCandidate, at.Add(time.Minute)); err != nil {
 			t.Fatal(err)
 		}
 		closed := &examhall.Snapshot{AttemptID: f.attempt.ID, UserID: f.alice, TakenAt: at.Add(time.Hour)}
@@ -156,7 +156,7 @@ func TestRecordSignal(t *testing.T) {
 			t.Fatalf("cheat records = %+v, %v", page, err)
 		}
 
-		if _, err := db.SubmitAttempt(ctx, f.attempt.ID, engineT0.Add(10*time.Minute)); err != nil {
+		if _, err := db.SubmitAttempt(ctx, f.attempt.ID, examhall.SubmitCandidate, engineT0.Add(10*time.Minute)); err != nil {
 			t.Fatal(err)
 		}
 		_, _, err = rec("switch", true, f.alice)
@@ -186,7 +186,7 @@ func TestExtendAttempt(t *testing.T) {
 		}
 		_, err = db.ExtendAttempt(ctx, "nope", time.Minute)
 		engineWantCode(t, "unknown", err, examhall.ENOTFOUND)
-		if _, err := db.SubmitAttempt(ctx, a.ID, f.exam.EndTime.Add(2*time.Hour)); err != nil {
+		if _, err := db.SubmitAttempt(ctx, a.ID, "", f.exam.EndTime.Add(2*time.Hour)); err != nil {
 			t.Fatal(err)
 		}
 		_, err = db.ExtendAttempt(ctx, a.ID, time.Minute)

@@ -79,7 +79,12 @@ func (db *DB) CreateRoom(ctx context.Context, r *examhall.Room) (err error) {
 		return err
 	}
 	now := db.now()
-	return db.transact(ctx, func(tx *sql.Tx) error { return insertRoom(ctx, tx, r, now) })
+	return db.transact(ctx, func(tx *sql.Tx) error {
+		if err := insertRoom(ctx, tx, r, now); err != nil {
+			return err
+		}
+		return db.audit(ctx, tx, "room", r.ID, "create", nil, r)
+	})
 }
 
 // CreateRoomWithExam stores e and r, a room of it, in one transaction, so
@@ -101,7 +106,11 @@ func (db *DB) CreateRoomWithExam(ctx context.Context, r *examhall.Room, e *examh
 			return err
 		}
 		r.ExamID = ne.ID
-		return insertRoom(ctx, tx, r, now)
+		if err := insertRoom(ctx, tx, r, now); err != nil {
+			return err
+		}
+		// One write, one row: the room, naming the exam made for it.
+		return db.audit(ctx, tx, "room", r.ID, "create", nil, map[string]any{"room": r, "exam": ne})
 	})
 	if err != nil {
 		return err
@@ -167,13 +176,28 @@ func (db *DB) UpdateRoom(ctx context.Context, id string, upd examhall.RoomUpdate
 	}
 	var r *examhall.Room
 	err = db.transact(ctx, func(tx *sql.Tx) error {
-		var err error
+		before, err := scanRoom(tx.QueryRowContext(ctx, `SELECT `+roomColumns+` FROM rooms WHERE id = $1`+
+			db.engineLock("FOR UPDATE"), id))
+		if err != nil {
+			return notFound(err, "room %q not found", id)
+		}
 		r, err = scanRoom(tx.QueryRowContext(ctx, `UPDATE rooms SET name = COALESCE($2, name),
 			status = COALESCE($3, status), audio_status = COALESCE($4, audio_status),
 			im_group_id = COALESCE($5, im_group_id), updated_at = $6
 			WHERE id = $1 RETURNING `+roomColumns,
 			id, optional(upd.Name), optional(upd.Status), optional(upd.AudioStatus), optional(upd.IMGroupID), ms(db.now())))
-		return notFound(err, "room %q not found", id)
+		if err != nil {
+			return notFound(err, "room %q not found", id)
+		}
+		action := "update"
+		if r.Status == examhall.RoomEnded && before.Status != examhall.RoomEnded {
+			action = "end"
+			if err := db.enqueue(ctx, tx, examhall.HookRoomEnded, r.ID, map[string]any{"roomId": r.ID,
+				"examId": r.ExamID, "endTime": hookTime(r.UpdatedAt)}); err != nil {
+				return err
+			}
+		}
+		return db.audit(ctx, tx, "room", id, action, before, r)
 	})
 	if err != nil {
 		return nil, err
@@ -185,8 +209,15 @@ func (db *DB) UpdateRoom(ctx context.Context, id string, upd examhall.RoomUpdate
 func (db *DB) DeleteRoom(ctx context.Context, id string) (err error) {
 	defer annotate(&err, "DeleteRoom")
 	return db.transact(ctx, func(tx *sql.Tx) error {
-		return execOne(ctx, tx, examhall.Errorf(examhall.ENOTFOUND, "room %q not found", id),
-			`DELETE FROM rooms WHERE id = $1`, id)
+		before, err := scanRoom(tx.QueryRowContext(ctx, `SELECT `+roomColumns+` FROM rooms WHERE id = $1`, id))
+		if err != nil {
+			return notFound(err, "room %q not found", id)
+		}
+		if err := execOne(ctx, tx, examhall.Errorf(examhall.ENOTFOUND, "room %q not found", id),
+			`DELETE FROM rooms WHERE id = $1`, id); err != nil {
+			return err
+		}
+		return db.audit(ctx, tx, "room", id, "delete", before, nil)
 	})
 }
 
@@ -239,7 +270,7 @@ func (db *DB) AddMembers(ctx context.Context, roomID string, members []examhall.
 			}
 		}
 		const cols = 3
-		return paramChunks(len(ids), cols, func(lo, hi int) error {
+		if err := paramChunks(len(ids), cols, func(lo, hi int) error {
 			args := make([]any, 0, (hi-lo)*cols)
 			for _, id := range ids[lo:hi] {
 				args = append(args, roomID, id, string(roles[id]))
@@ -247,7 +278,10 @@ func (db *DB) AddMembers(ctx context.Context, roomID string, members []examhall.
 			_, err := tx.ExecContext(ctx, `INSERT INTO room_members (room_id, user_id, role) VALUES `+
 				db.valuesList(hi-lo, cols)+` ON CONFLICT (room_id, user_id) DO UPDATE SET role = excluded.role`, args...)
 			return err
-		})
+		}); err != nil {
+			return err
+		}
+		return db.audit(ctx, tx, "roster", roomID, "add", nil, map[string]any{"members": roles})
 	})
 }
 
@@ -262,8 +296,19 @@ func requireRoom(ctx context.Context, q querier, id string) error {
 func (db *DB) RemoveMember(ctx context.Context, roomID, userID string) (err error) {
 	defer annotate(&err, "RemoveMember")
 	return db.transact(ctx, func(tx *sql.Tx) error {
-		return execOne(ctx, tx, notMember(roomID, userID),
-			`DELETE FROM room_members WHERE room_id = $1 AND user_id = $2`, roomID, userID)
+		var role string
+		err := tx.QueryRowContext(ctx, `SELECT role FROM room_members WHERE room_id = $1 AND user_id = $2`,
+			roomID, userID).Scan(&role)
+		if errNoRows(err) {
+			return notMember(roomID, userID)
+		} else if err != nil {
+			return err
+		}
+		if err := execOne(ctx, tx, notMember(roomID, userID),
+			`DELETE FROM room_members WHERE room_id = $1 AND user_id = $2`, roomID, userID); err != nil {
+			return err
+		}
+		return db.audit(ctx, tx, "roster", roomID, "remove", map[string]string{"userId": userID, "role": role}, nil)
 	})
 }
 

@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -51,19 +52,25 @@ type DB struct {
 	engine engineState
 
 	cheatQ group[*cheatReq] // CreateCheatRecords' group commit (cheat.go)
+	eventQ group[*eventReq] // AppendEvent's group commit (event.go)
 
 	// EventChannel is the NOTIFY channel AppendEvent announces events on
 	// (PostgreSQL only; DefaultEventChannel). Tests sharing one database
 	// set their own.
 	EventChannel string
+
+	// wake is signalled after a transaction that wrote outbox rows commits
+	// (OutboxWake); wakeTx holds the open transactions that did.
+	wake   chan struct{}
+	wakeTx sync.Map
 }
 
 // Open opens the store named by dsn: a postgres:// or postgresql:// URL
 // selects PostgreSQL; anything else is a SQLite file path (its directory is
 // created). It does not migrate; call Migrate.
 func Open(ctx context.Context, dsn string) (*DB, error) {
-	db := &DB{Now: time.Now, EventChannel: DefaultEventChannel}
-	db.engine.closeQ.max, db.cheatQ.max = maxCloseBatch, maxCheatCalls
+	db := &DB{Now: time.Now, EventChannel: DefaultEventChannel, wake: make(chan struct{}, 1)}
+	db.engine.closeQ.max, db.cheatQ.max, db.eventQ.max = maxCloseBatch, maxCheatCalls, maxEventCalls
 	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
 		pool, err := sql.Open("pgx", dsn)
 		if err != nil {
@@ -157,11 +164,15 @@ func (db *DB) transact(ctx context.Context, fn func(tx *sql.Tx) error) (err erro
 			_ = tx.Rollback()
 		}
 	}()
+	defer db.wakeTx.Delete(tx)
 	if err = fn(tx); err != nil {
 		return mapError(err)
 	}
 	if err = tx.Commit(); err != nil {
 		return mapError(err)
+	}
+	if _, ok := db.wakeTx.Load(tx); ok {
+		db.wakeOutbox()
 	}
 	if db.ckpt != nil {
 		db.ckpt.written()

@@ -125,7 +125,10 @@ func (db *DB) CreateUser(ctx context.Context, u *examhall.User) (err error) {
 			}
 			u.DeptName, u.DeptPath = d.Name, d.Path
 		}
-		return db.insertUsers(ctx, tx, []*examhall.User{u}, db.now())
+		if err := db.insertUsers(ctx, tx, []*examhall.User{u}, db.now()); err != nil {
+			return err
+		}
+		return db.audit(ctx, tx, "user", u.ID, "create", nil, u)
 	})
 }
 
@@ -162,7 +165,15 @@ func (db *DB) ImportUsers(ctx context.Context, users []*examhall.User) (err erro
 			}
 			u.DeptID, u.DeptName, u.DeptPath = d.ID, d.Name, d.Path
 		}
-		return db.insertUsers(ctx, tx, users, now)
+		if err := db.insertUsers(ctx, tx, users, now); err != nil {
+			return err
+		}
+		// One import, one row: the accounts it created.
+		accounts := make([]string, len(users))
+		for i, u := range users {
+			accounts[i] = u.Account
+		}
+		return db.audit(ctx, tx, "user", "", "import", nil, map[string]any{"count": len(users), "accounts": accounts})
 	})
 }
 
@@ -187,6 +198,10 @@ func (db *DB) UpdateUser(ctx context.Context, id string, upd examhall.UserUpdate
 	revoke := upd.PasswordHash != nil || upd.Role != nil || upd.Disabled != nil
 	var u *examhall.User
 	err = db.transact(ctx, func(tx *sql.Tx) error {
+		before, err := findUser(ctx, tx, "u.id = $1", id)
+		if err != nil {
+			return notFound(err, "user %q not found", id)
+		}
 		setDept := upd.DeptID != nil
 		if setDept && *upd.DeptID != "" {
 			if err := db.requireDepts(ctx, tx, []string{*upd.DeptID}); err != nil {
@@ -206,9 +221,18 @@ func (db *DB) UpdateUser(ctx context.Context, id string, upd examhall.UserUpdate
 			return err
 		}
 		// Read back for the department's name and path.
-		var err error
-		u, err = findUser(ctx, tx, "u.id = $1", id)
-		return err
+		if u, err = findUser(ctx, tx, "u.id = $1", id); err != nil {
+			return err
+		}
+		after := any(u)
+		if upd.PasswordHash != nil {
+			// A credential change, without the credential.
+			after = struct {
+				*examhall.User
+				Password string `json:"password"`
+			}{u, "(changed)"}
+		}
+		return db.audit(ctx, tx, "user", id, "update", before, after)
 	})
 	if err != nil {
 		return nil, err

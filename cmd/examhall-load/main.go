@@ -19,6 +19,12 @@
 //	              [-scenarios roomInfo,userInfo,...|ceiling] [-admin admin]
 //	              [-password P] [-examinees 30] [-preload N] [-pid PID] [-json]
 //
+//	examhall-load -scenarios ws [-url2 URL] [-ws-candidates 10000] [-ws-invigilators 50]
+//	              [-ws-rooms 50] [-ws-d 60s] [-pid PID] [-debug-url URL]
+//
+// -scenarios ws runs the live room's WebSocket scenario (ws.go): candidate
+// and invigilator pages on one or two replicas, signal-to-invigilator
+// latency and memory per idle connection; it raises the open-files limit.
 // -scenarios ceiling measures only the ceiling and needs no server. The
 // password may come from EXAMHALL_LOAD_PASSWORD instead of -password.
 // Only loopback targets are accepted: the host must be localhost or a
@@ -54,6 +60,7 @@ type config struct {
 	Preload   int
 	PID       int
 	JSON      bool
+	WS        *WSConfig // the WebSocket scenario, when -scenarios names ws
 }
 
 func main() {
@@ -98,6 +105,17 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.IntVar(&cfg.Preload, "preload", 0, "cheat records inserted (batches of 1000) before listCheatRecord")
 	fs.IntVar(&cfg.PID, "pid", 0, "examhall server's process id, to report its resident memory (VmRSS)")
 	fs.BoolVar(&cfg.JSON, "json", false, "print the report as JSON")
+	ws := WSConfig{}
+	url2 := fs.String("url2", "", "ws: a second replica's base URL (same database); pages alternate between the two")
+	debug := fs.String("debug-url", "", "ws: replica 1's --debug-addr URL (http://127.0.0.1:6060), for its heap after a GC")
+	fs.IntVar(&ws.Candidates, "ws-candidates", 10000, "ws: candidate pages")
+	fs.IntVar(&ws.Invigilators, "ws-invigilators", 50, "ws: invigilator pages (the admin's session), invigilator i on room i mod -ws-rooms")
+	fs.IntVar(&ws.Rooms, "ws-rooms", 50, "ws: rooms the candidates are spread over")
+	fs.DurationVar(&ws.Duration, "ws-d", 60*time.Second, "ws: measured duration")
+	fs.DurationVar(&ws.Settle, "ws-settle", 10*time.Second, "ws: idle time after every page connected, before memory is read")
+	fs.DurationVar(&ws.Heartbeat, "ws-heartbeat", 10*time.Second, "ws: heartbeat interval of each candidate")
+	fs.DurationVar(&ws.Signal, "ws-signal", 60*time.Second, "ws: mean signal interval of each candidate")
+	fs.IntVar(&ws.Dialers, "ws-dialers", 32, "ws: connections opened at a time")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "usage: examhall-load [flags]\n\nDrives an examhall server over loopback; see the package doc.\n\n")
 		fs.PrintDefaults()
@@ -137,6 +155,10 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 		if name == "" || strings.EqualFold(name, "ceiling") {
 			continue
 		}
+		if strings.EqualFold(name, "ws") {
+			cfg.WS = &ws
+			continue
+		}
 		if strings.EqualFold(name, "all") {
 			for _, s := range Scenarios {
 				if !seen[s.Name] {
@@ -155,7 +177,37 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 			cfg.Scenarios = append(cfg.Scenarios, s)
 		}
 	}
-	if len(cfg.Scenarios) > 0 {
+	if cfg.WS != nil {
+		ws.URLs = []string{cfg.URL}
+		ws.PIDs = []int{cfg.PID}
+		ws.DebugURLs = []string{*debug}
+		if *url2 != "" {
+			u2, err := CheckLoopback(*url2)
+			if err != nil {
+				return nil, fmt.Errorf("-url2: %w", err)
+			}
+			ws.URLs = append(ws.URLs, u2)
+		}
+		if *debug != "" {
+			if _, err := CheckLoopback(*debug); err != nil {
+				return nil, fmt.Errorf("-debug-url: %w", err)
+			}
+		}
+		switch {
+		case ws.Candidates < 1 || ws.Candidates > 100000:
+			return nil, fmt.Errorf("-ws-candidates %d: want 1..100000", ws.Candidates)
+		case ws.Invigilators < 1 || ws.Invigilators > 1000:
+			return nil, fmt.Errorf("-ws-invigilators %d: want 1..1000", ws.Invigilators)
+		case ws.Duration <= 0 || ws.Settle < 0 || ws.Heartbeat <= 0 || ws.Signal <= 0:
+			return nil, fmt.Errorf("-ws-d, -ws-heartbeat and -ws-signal must be positive, -ws-settle not negative")
+		case ws.Rooms < 1 || ws.Rooms > ws.Candidates:
+			return nil, fmt.Errorf("-ws-rooms %d: want 1..-ws-candidates", ws.Rooms)
+		case ws.Dialers < 1:
+			return nil, fmt.Errorf("-ws-dialers %d: want at least 1", ws.Dialers)
+		}
+		cfg.Examinees = max(cfg.Examinees, ws.Candidates)
+	}
+	if len(cfg.Scenarios) > 0 || cfg.WS != nil {
 		if cfg.Password == "" {
 			cfg.Password = os.Getenv("EXAMHALL_LOAD_PASSWORD")
 		}
@@ -189,6 +241,10 @@ func run(ctx context.Context, cfg *config, stdout, stderr io.Writer) error {
 		}
 	}
 
+	if cfg.WS != nil && len(cfg.Scenarios) == 0 {
+		return runWSOnly(ctx, cfg, client, rep, stdout, progress)
+	}
+
 	// The ceiling first, before the fixtures exist.
 	ceilURL, stopCeiling, err := StartCeiling()
 	if err != nil {
@@ -211,11 +267,61 @@ func run(ctx context.Context, cfg *config, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
+	if cfg.WS != nil && ctx.Err() == nil {
+		if _, err := RaiseFileLimit(); err != nil {
+			return fmt.Errorf("raising the open-files limit: %w", err)
+		}
+		f, err := SetupRooms(ctx, client, cfg.URL, cfg.Admin, cfg.Password, cfg.WS.Candidates, cfg.WS.Rooms)
+		if err != nil {
+			return err
+		}
+		if rep.WebSocket, err = RunWS(ctx, *cfg.WS, f, progress); err != nil {
+			return err
+		}
+	}
 	rep.Interrupted = ctx.Err() != nil
 	if cfg.JSON {
 		return WriteJSON(stdout, rep)
 	}
-	return WriteTable(stdout, rep)
+	if err := WriteTable(stdout, rep); err != nil {
+		return err
+	}
+	if rep.WebSocket != nil {
+		WriteWSTable(stdout, rep.WebSocket)
+	}
+	return nil
+}
+
+// runWSOnly sets up the fixtures and runs the WebSocket scenario alone
+// (no ceiling: it measures no request rate).
+func runWSOnly(ctx context.Context, cfg *config, client *http.Client, rep *Report, stdout io.Writer, progress func(string, ...any)) error {
+	limit, err := RaiseFileLimit()
+	if err != nil {
+		return fmt.Errorf("raising the open-files limit: %w", err)
+	}
+	if need := fileLimitNeeded(*cfg.WS); limit < need {
+		return fmt.Errorf("the open-files limit is %d, the pages need %d: raise the hard limit (ulimit -Hn)", limit, need)
+	}
+	progress("setup: %s, %d examinees", cfg.URL, cfg.Examinees)
+	f, err := SetupRooms(ctx, client, cfg.URL, cfg.Admin, cfg.Password, cfg.Examinees, cfg.WS.Rooms)
+	if err != nil {
+		return err
+	}
+	rep.Examinees, rep.Prefix = len(f.Examinees), f.Prefix
+	progress("setup: prefix %s, exam %s, room %s", f.Prefix, f.ExamID, f.RoomID)
+	wr, err := RunWS(ctx, *cfg.WS, f, progress)
+	if err != nil {
+		return err
+	}
+	rep.WebSocket = wr
+	t := wr.TargetMet
+	rep.TargetsMet = &t
+	rep.Interrupted = ctx.Err() != nil
+	if cfg.JSON {
+		return WriteJSON(stdout, rep)
+	}
+	WriteWSTable(stdout, wr)
+	return nil
 }
 
 // runScenarios creates the fixtures, preloads and runs every scenario,

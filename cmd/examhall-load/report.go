@@ -30,6 +30,7 @@ type Report struct {
 	TargetsMet  *bool            `json:"targetsMet,omitempty"` // all scenarios run met theirs
 	Interrupted bool             `json:"interrupted,omitempty"`
 	Warnings    []string         `json:"warnings,omitempty"`
+	WebSocket   *WSReport        `json:"websocket,omitempty"` // the ws scenario
 }
 
 // ScenarioReport is one scenario's line.

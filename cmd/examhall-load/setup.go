@@ -16,6 +16,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -25,12 +26,14 @@ type Fixtures struct {
 	AdminToken string     // session token of the admin
 	ExamID     string     // a published exam open from now-1h to now+3h, one question
 	RoomID     string     // a room of that exam
+	Rooms      []string   // every room (SetupRooms), RoomID first
 	Examinees  []Examinee // on the room's roster, with their join tokens
 }
 
 // Examinee is one examinee on the roster.
 type Examinee struct {
 	ID, Account, Token string
+	RoomID             string // the room the token is for
 }
 
 // flexID decodes an id given as a JSON string or number.
@@ -105,7 +108,7 @@ func (m *manage) call(ctx context.Context, step, method, path string, in, out an
 		return &SetupError{Step: step, Method: method, Path: path, Err: err}
 	}
 	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
 	if err != nil {
 		return &SetupError{Step: step, Method: method, Path: path, Status: resp.StatusCode, Err: err}
 	}
@@ -163,6 +166,12 @@ func Login(ctx context.Context, client *http.Client, base, account, password str
 // Setup logs in as the admin and creates n examinees, a published exam, a
 // room of it with the examinees on the roster, and reads their join links.
 func Setup(ctx context.Context, client *http.Client, base, admin, password string, n int) (*Fixtures, error) {
+	return SetupRooms(ctx, client, base, admin, password, n, 1)
+}
+
+// SetupRooms is Setup with the examinees spread over rooms rooms (the
+// first is Fixtures.RoomID).
+func SetupRooms(ctx context.Context, client *http.Client, base, admin, password string, n, rooms int) (*Fixtures, error) {
 	token, err := Login(ctx, client, base, admin, password)
 	if err != nil {
 		return nil, err
@@ -170,24 +179,55 @@ func Setup(ctx context.Context, client *http.Client, base, admin, password strin
 	m := &manage{client: client, base: base, token: token}
 	f := &Fixtures{Prefix: newPrefix(), AdminToken: token}
 
+	// Examinees are created by a few requests at a time: the WebSocket
+	// scenario wants thousands.
 	byID := map[string]int{}
+	f.Examinees = make([]Examinee, n)
+	var (
+		mu       sync.Mutex
+		firstErr error
+		wg       sync.WaitGroup
+		next     = make(chan int)
+	)
+	for range min(n, 16) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				acct := fmt.Sprintf("%s-e%03d", f.Prefix, i+1)
+				var u struct {
+					ID flexID `json:"id"`
+				}
+				err := m.call(ctx, "create examinee "+acct, "POST", "/api/v1/users", map[string]string{
+					"account": acct, "name": fmt.Sprintf("Load examinee %d", i+1), "role": "examinee",
+				}, &u)
+				if err == nil && u.ID == "" {
+					err = &SetupError{Step: "create examinee " + acct, Method: "POST", Path: "/api/v1/users", Status: 200,
+						Err: fmt.Errorf("no id in the answer")}
+				}
+				mu.Lock()
+				if err != nil && firstErr == nil {
+					firstErr = err
+				}
+				byID[string(u.ID)] = i
+				f.Examinees[i] = Examinee{ID: string(u.ID), Account: acct}
+				mu.Unlock()
+			}
+		}()
+	}
 	for i := range n {
-		acct := fmt.Sprintf("%s-e%03d", f.Prefix, i+1)
-		var u struct {
-			ID flexID `json:"id"`
+		mu.Lock()
+		failed := firstErr != nil
+		mu.Unlock()
+		if failed {
+			break
 		}
-		err := m.call(ctx, "create examinee "+acct, "POST", "/api/v1/users", map[string]string{
-			"account": acct, "name": fmt.Sprintf("Load examinee %d", i+1), "role": "examinee",
-		}, &u)
-		if err != nil {
-			return nil, err
-		}
-		if u.ID == "" {
-			return nil, &SetupError{Step: "create examinee " + acct, Method: "POST", Path: "/api/v1/users", Status: 200,
-				Err: fmt.Errorf("no id in the answer")}
-		}
-		byID[string(u.ID)] = i
-		f.Examinees = append(f.Examinees, Examinee{ID: string(u.ID), Account: acct})
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	if firstErr != nil {
+		return nil, firstErr
 	}
 
 	now := time.Now()
@@ -220,37 +260,65 @@ func Setup(ctx context.Context, client *http.Client, base, admin, password strin
 		return nil, err
 	}
 
+	for r := range max(rooms, 1) {
+		if err := f.addRoom(ctx, m, r, max(rooms, 1), byID); err != nil {
+			return nil, err
+		}
+	}
+	for _, e := range f.Examinees {
+		if e.Token == "" {
+			return nil, fmt.Errorf("setup: no join link for examinee %s (%s)", e.Account, e.ID)
+		}
+	}
+	return f, nil
+}
+
+// addRoom creates room r of rooms with every rooms-th examinee (from r) on
+// its roster, and reads their join links.
+func (f *Fixtures) addRoom(ctx context.Context, m *manage, r, rooms int, byID map[string]int) error {
 	var room struct {
 		ID flexID `json:"id"`
 	}
-	err = m.call(ctx, "create room", "POST", "/api/v1/rooms", map[string]any{
-		"name": "Load room " + f.Prefix, "examId": f.ExamID,
+	name := "Load room " + f.Prefix
+	if rooms > 1 {
+		name += fmt.Sprintf(" %d", r+1)
+	}
+	err := m.call(ctx, "create room", "POST", "/api/v1/rooms", map[string]any{
+		"name": name, "examId": f.ExamID,
 	}, &room)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	f.RoomID = string(room.ID)
-	if f.ExamID == "" || f.RoomID == "" {
-		return nil, fmt.Errorf("setup: exam id %q or room id %q is empty", f.ExamID, f.RoomID)
+	roomID := string(room.ID)
+	if f.ExamID == "" || roomID == "" {
+		return fmt.Errorf("setup: exam id %q or room id %q is empty", f.ExamID, roomID)
 	}
-	roomPath := "/api/v1/rooms/" + url.PathEscape(f.RoomID)
+	if r == 0 {
+		f.RoomID = roomID
+	}
+	f.Rooms = append(f.Rooms, roomID)
+	roomPath := "/api/v1/rooms/" + url.PathEscape(roomID)
 
 	type member struct {
 		UserID string `json:"userId"`
 		Role   string `json:"role"`
 	}
-	members := make([]member, len(f.Examinees))
-	for i, e := range f.Examinees {
-		members[i] = member{UserID: e.ID, Role: "examinee"}
+	var members []member
+	for i := r; i < len(f.Examinees); i += rooms {
+		members = append(members, member{UserID: f.Examinees[i].ID, Role: "examinee"})
 	}
-	if err := m.call(ctx, "add roster", "POST", roomPath+"/members",
-		map[string]any{"members": members}, nil); err != nil {
-		return nil, err
+	for len(members) > 0 { // at most 1000 a call
+		chunk := members[:min(len(members), 1000)]
+		members = members[len(chunk):]
+		if err := m.call(ctx, "add roster", "POST", roomPath+"/members",
+			map[string]any{"members": chunk}, nil); err != nil {
+			return err
+		}
 	}
 
 	var links linkList
 	if err := m.call(ctx, "read join links", "GET", roomPath+"/links", nil, &links); err != nil {
-		return nil, err
+		return err
 	}
 	for _, l := range links {
 		i, ok := byID[string(l.UserID)]
@@ -259,16 +327,11 @@ func Setup(ctx context.Context, client *http.Client, base, admin, password strin
 		}
 		tok := tokenFromURL(l.URL)
 		if tok == "" {
-			return nil, fmt.Errorf("setup: join link of %s has no token=: %q", l.UserID, l.URL)
+			return fmt.Errorf("setup: join link of %s has no token=: %q", l.UserID, l.URL)
 		}
-		f.Examinees[i].Token = tok
+		f.Examinees[i].Token, f.Examinees[i].RoomID = tok, roomID
 	}
-	for _, e := range f.Examinees {
-		if e.Token == "" {
-			return nil, fmt.Errorf("setup: GET %s/links: no join link for examinee %s (%s)", roomPath, e.Account, e.ID)
-		}
-	}
-	return f, nil
+	return nil
 }
 
 // link is one person's join link.

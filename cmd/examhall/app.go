@@ -34,6 +34,7 @@ import (
 	"examhall/store"
 	"examhall/upload"
 	"examhall/web"
+	"examhall/webhook"
 )
 
 // Main is the whole program: configuration, store, services and HTTP server.
@@ -50,6 +51,9 @@ type Main struct {
 	// the web pages and the WebSocket hub call it in-process.
 	Proctor *proctor.Service
 	Blobs   examhall.BlobStore // where snapshots are kept
+	// Sender delivers webhook events while Run runs; tests may adjust it
+	// after Open (its Poll, Timeout).
+	Sender *webhook.Sender
 
 	// Hub delivers real-time events to the live room's WebSockets (GET
 	// /ws, WS), across replicas through PostgreSQL. Run starts it, Close
@@ -158,15 +162,11 @@ func (m *Main) Open(ctx context.Context) error {
 	mux.Handle("/api/v1/", (&manage.Server{
 		Auth: m.Auth, AppAuth: m.Auth, Policy: policy,
 		Users: users, Depts: db, Exams: db, Attempts: db, Rooms: rooms, Audio: db, Cheat: cheat, Apps: db,
-		Proctor: m.Proctor, HashPassword: auth.HashPassword, PublicURL: c.publicURL(),
+		Proctor: m.Proctor, Audit: db, Webhooks: db,
+		HashPassword: auth.HashPassword, PublicURL: c.publicURL(),
 		ExamineeClientURL: c.ExamineeClientURL, InvigilatorClientURL: c.InvigilatorClientURL,
 		JoinMargin: c.JoinMargin, Now: now, Location: m.Location, Log: m.Log,
 	}).Handler())
-	m.WS = &ws.Server{
-		Auth: m.Auth, Policy: policy, Events: db, Hub: m.Hub, Signals: m.Signals,
-		OriginPatterns: c.originHosts(), Log: m.Log,
-	}
-	mux.Handle("GET /ws", m.WS.Handler())
 	mux.Handle("/", (&web.Server{
 		Auth: m.Auth, AppAuth: m.Auth, Policy: policy,
 		Users: users, Depts: db, Exams: db, Attempts: db, Rooms: rooms, Audio: db, Cheat: cheat, Apps: db,
@@ -180,6 +180,16 @@ func (m *Main) Open(ctx context.Context) error {
 		CSRFKey:    auth.DeriveKey(key, "examhall web csrf"), Secure: strings.HasPrefix(c.publicURL(), "https://"),
 		Now: now, Location: m.Location, Log: m.Log,
 	}).Handler())
+	signals := m.Signals
+	if c.LoadSignals {
+		m.Log.Warn("--load-signals: WebSocket signals are published as cheat events without cheat records or attempt checks; for load tests only")
+		signals = &signalEcho{rooms: rooms, pub: m.Hub}
+	}
+	m.WS = &ws.Server{
+		Auth: m.Auth, Policy: policy, Events: db, Hub: m.Hub, Signals: signals,
+		OriginPatterns: c.originHosts(), Log: m.Log,
+	}
+	mux.Handle("GET /ws", m.WS.Handler())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
@@ -191,7 +201,8 @@ func (m *Main) Open(ctx context.Context) error {
 		m.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 		h = httpapi.NewMetrics(m.registry).Wrap(h)
 	}
-	m.Handler = httpapi.Log(m.Log, httpapi.NoSniff(httpapi.CORS(c.Origins(), h)))
+	m.Handler = httpapi.Log(m.Log, httpapi.NoSniff(httpapi.CORS(c.Origins(), httpapi.ClientAddr(h))))
+	m.Sender = &webhook.Sender{Outbox: db, Wake: db.OutboxWake(), Log: m.Log}
 	return nil
 }
 
@@ -237,7 +248,9 @@ func (m *Main) warnUnconfigured(signer *live.Signer, ims *im.Service, uploads *u
 }
 
 // Run listens on the configured address and serves until ctx is done or
-// Close is called; a background reaper submits attempts whose time ran out.
+// Close is called; a background reaper submits attempts whose time ran out,
+// and a background sender delivers webhook events (several replicas on one
+// PostgreSQL share the work).
 func (m *Main) Run(ctx context.Context) error {
 	ln, err := net.Listen("tcp", m.Config.Addr)
 	if err != nil {
@@ -258,9 +271,15 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	ctx, m.stop = context.WithCancel(ctx)
 	m.done = make(chan struct{})
+	senderDone := make(chan struct{})
+	go func() {
+		defer close(senderDone)
+		m.Sender.Run(ctx)
+	}()
 	go func() {
 		defer close(m.done)
 		m.reap(ctx)
+		<-senderDone
 	}()
 	errc := make(chan error, 2)
 	go func() { errc <- m.server.Serve(ln) }()

@@ -167,7 +167,13 @@ func BenchmarkListCheatRecord(b *testing.B) {
 // JSON), waves 50 ms apart; p50 and p99 in ms. -benchtime 10000x is 50
 // waves. With EXAMHALL_TEST_POSTGRES set, on PostgreSQL too.
 func BenchmarkSubmitBurstHTTP(b *testing.B) {
-	run := func(b *testing.B, m *Main) {
+	run := func(b *testing.B, m *Main, hooked bool) {
+		if hooked {
+			// Each submit also writes attempt.submitted and attempt.graded
+			// to the outbox (no sender runs).
+			must(b, m.DB.CreateWebhook(context.Background(), &examhall.Webhook{URL: "https://hooks.example.com/bench",
+				Secret: "0123456789abcdef", Enabled: true}))
+		}
 		const candidates = 200
 		waves := max(1, b.N/candidates)
 		ids, tokens := benchInProgress(b, m, waves*candidates)
@@ -184,9 +190,11 @@ func BenchmarkSubmitBurstHTTP(b *testing.B) {
 			return nil
 		})
 	}
-	b.Run("sqlite", func(b *testing.B) { run(b, MustOpenMain(b, "")) })
+	b.Run("sqlite", func(b *testing.B) { run(b, MustOpenMain(b, ""), false) })
+	b.Run("sqlite-hooked", func(b *testing.B) { run(b, MustOpenMain(b, ""), true) })
 	if dsn := os.Getenv("EXAMHALL_TEST_POSTGRES"); dsn != "" {
-		b.Run("postgres", func(b *testing.B) { run(b, MustOpenMain(b, mustSchema(b, dsn))) })
+		b.Run("postgres", func(b *testing.B) { run(b, MustOpenMain(b, mustSchema(b, dsn)), false) })
+		b.Run("postgres-hooked", func(b *testing.B) { run(b, MustOpenMain(b, mustSchema(b, dsn)), true) })
 	}
 }
 

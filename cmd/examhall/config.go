@@ -48,6 +48,10 @@ type Config struct {
 	// EventRetention bounds how far back a live page can replay events
 	// (EXAMHALL_EVENT_RETENTION); older events are deleted hourly.
 	EventRetention time.Duration
+	// LoadSignals publishes WebSocket signals as cheat events with a
+	// stand-in recorder while no proctoring service is wired (load tests
+	// only; EXAMHALL_LOAD_SIGNALS).
+	LoadSignals bool
 
 	// FaceAPIDir is where npm ci put @vladmandic/face-api; the face check
 	// of proctored exams is off while it is missing. EXAMHALL_FACE_API_DIR.
@@ -217,6 +221,7 @@ func (c *Config) serveFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.InvigilatorClientURL, "invigilator-client", envOr("EXAMHALL_INVIGILATOR_CLIENT_URL", c.InvigilatorClientURL), "invigilator client page, base of join links (env EXAMHALL_INVIGILATOR_CLIENT_URL)")
 	fs.StringVar(&c.CORSOrigins, "cors-origins", envOr("EXAMHALL_CORS_ORIGINS", c.CORSOrigins), "comma-separated browser origins allowed to call the API; default the two client URLs' origins (env EXAMHALL_CORS_ORIGINS)")
 	fs.DurationVar(&c.JoinMargin, "join-margin", envDuration("EXAMHALL_JOIN_MARGIN", c.JoinMargin), "join links stay valid this long after the exam's end (env EXAMHALL_JOIN_MARGIN)")
+	fs.BoolVar(&c.LoadSignals, "load-signals", envBool("EXAMHALL_LOAD_SIGNALS", c.LoadSignals), "load tests only: publish WebSocket signals as cheat events with a stand-in recorder (no cheat records, no attempt checks) while proctoring is not wired (env EXAMHALL_LOAD_SIGNALS)")
 	fs.DurationVar(&c.EventRetention, "event-retention", envDuration("EXAMHALL_EVENT_RETENTION", c.EventRetention), "live-room events are kept (for pages to replay) this long (env EXAMHALL_EVENT_RETENTION)")
 	fs.StringVar(&c.FaceAPIDir, "face-api-dir", envOr("EXAMHALL_FACE_API_DIR", c.FaceAPIDir), "where `npm ci` installed @vladmandic/face-api; the face check is off while it is missing (env EXAMHALL_FACE_API_DIR)")
 	fs.DurationVar(&c.SessionTTL, "session-ttl", envDuration("EXAMHALL_SESSION_TTL", c.SessionTTL), "login session lifetime (env EXAMHALL_SESSION_TTL)")

@@ -249,5 +249,3 @@ func TestProctoring(t *testing.T) {
 		wantCode(t, "force submit after the end", err, examhall.ECONFLICT)
 	})
 }
-
-func ptr[T any](v T) *T { return &v }

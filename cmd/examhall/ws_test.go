@@ -15,14 +15,18 @@ import (
 
 	"examhall"
 	"examhall/httpapi/ws"
+	"examhall/web"
 )
 
 // MustServeReplica opens a Main on dsn with the data directory dir (so
 // replicas share the JWT key), starts its hub and serves it.
-func MustServeReplica(tb testing.TB, dir, dsn string) (*Main, *httptest.Server) {
+func MustServeReplica(tb testing.TB, dir, dsn string, configure ...func(*Config)) (*Main, *httptest.Server) {
 	tb.Helper()
 	m := NewMain()
 	m.Config.Data, m.Config.DB = dir, dsn
+	for _, f := range configure {
+		f(&m.Config)
+	}
 	m.Log = slog.New(slog.DiscardHandler)
 	if err := m.Open(context.Background()); err != nil {
 		m.Close()
@@ -75,8 +79,9 @@ func wsRead(tb testing.TB, c *websocket.Conn) map[string]any {
 
 // TestLiveRoomAcrossReplicas: an invigilator's page on one replica (by its
 // session cookie) sees a candidate connecting to another, and the events
-// published there; signals answer "proctoring not available" until the
-// proctoring service is wired. On SQLite both "replicas" are one process.
+// published there; a signal goes to the proctoring service, which refuses
+// one for an attempt that does not exist. On SQLite both "replicas" are
+// one process.
 func TestLiveRoomAcrossReplicas(t *testing.T) {
 	run := func(t *testing.T, dsn string) {
 		dir := t.TempDir()
@@ -132,13 +137,66 @@ func TestLiveRoomAcrossReplicas(t *testing.T) {
 		if err := cand.Write(ctx, websocket.MessageText, []byte(`{"type":"signal","v":1,"id":"s1","data":{"attemptId":"x","type":"switch"}}`)); err != nil {
 			t.Fatal(err)
 		}
-		if m := wsRead(t, cand); m["type"] != "error" || !strings.Contains(toJSON(m["data"]), "proctoring not available") {
-			t.Errorf("signal without proctoring: %v", m)
+		if m := wsRead(t, cand); m["type"] != "error" || m["id"] != "s1" || !strings.Contains(toJSON(m["data"]), `"code":"not_found"`) {
+			t.Errorf("signal for a made-up attempt: %v, want its not_found error", m)
 		}
 	}
 	t.Run("sqlite", func(t *testing.T) { run(t, "") })
 	if dsn := os.Getenv("EXAMHALL_TEST_POSTGRES"); dsn != "" {
 		t.Run("postgres", func(t *testing.T) { run(t, mustSchema(t, dsn)) })
+	}
+}
+
+// TestLoadSignals: with --load-signals a candidate's signal is acked and
+// reaches the room's invigilator as a cheat event; a session without a
+// join link (no room) is refused.
+func TestLoadSignals(t *testing.T) {
+	m, ts := MustServeReplica(t, t.TempDir(), "", func(c *Config) { c.LoadSignals = true })
+	res := seed(t, m)
+	examinees, _ := joinLinks(t, res)
+	bearer := bearerOf(t, m, res, examhall.RoleInvigilator)
+	inv := wsDial(t, ts, "roomId="+res.RoomID, http.Header{"Authorization": {bearer}})
+	var userID, token string
+	for id, tok := range examinees {
+		userID, token = id, tok
+		break
+	}
+	cand := wsDial(t, ts, "roomId="+res.RoomID, http.Header{"Authorization": {"Bearer " + token}})
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := cand.Write(ctx, websocket.MessageText, []byte(`{"type":"signal","v":1,"id":"s1","data":{"attemptId":"a1","type":"switch","seconds":2}}`)); err != nil {
+		t.Fatal(err)
+	}
+	for m := wsRead(t, cand); m["type"] != "ack"; m = wsRead(t, cand) {
+		if m["type"] == "error" {
+			t.Fatalf("signal: %v", m)
+		}
+	}
+	for m := wsRead(t, inv); ; m = wsRead(t, inv) {
+		if m["type"] == "cheat" {
+			if m["userId"] != userID || !strings.Contains(toJSON(m["data"]), `"detectType":"switch"`) {
+				t.Errorf("cheat event %v", m)
+			}
+			break
+		}
+	}
+	// A login session (not bound to a room) may not use the stand-in.
+	stu := bearerOf(t, m, res, examhall.RoleExaminee)
+	page := wsDial(t, ts, "roomId="+res.RoomID, http.Header{"Authorization": {stu}})
+	if err := page.Write(ctx, websocket.MessageText, []byte(`{"type":"signal","v":1,"id":"s2","data":{"attemptId":"a1","type":"copy"}}`)); err != nil {
+		t.Fatal(err)
+	}
+	for m := wsRead(t, page); m["type"] != "error"; m = wsRead(t, page) {
+		if m["type"] == "ack" {
+			t.Fatalf("login session's signal acked: %v", m)
+		}
+	}
+}
+
+// TestSessionCookieShared: the WebSocket reads the cookie the pages set.
+func TestSessionCookieShared(t *testing.T) {
+	if ws.SessionCookie != web.SessionCookie {
+		t.Errorf("ws reads %q, web sets %q", ws.SessionCookie, web.SessionCookie)
 	}
 }
 

@@ -101,6 +101,17 @@ func TestAuthorization(t *testing.T) {
 		{pattern: "GET /api/v1/apps", path: "/api/v1/apps", admin: ok, inv: fb, exa: fb},
 		{pattern: "POST /api/v1/apps", path: "/api/v1/apps", body: `{"name":"HR system"}`, admin: cr, inv: fb, exa: fb},
 		{pattern: "POST /api/v1/apps/{id}/disable", path: "/api/v1/apps/app1/disable", admin: ok, inv: fb, exa: fb},
+
+		{pattern: "GET /api/v1/audit", path: "/api/v1/audit?actorId=u-admin&since=2025-01-01T00:00:00Z", admin: ok, inv: fb, exa: fb},
+		{pattern: "GET /api/v1/audit/export", path: "/api/v1/audit/export?objectType=user", admin: ok, inv: fb, exa: fb},
+		{pattern: "GET /api/v1/webhooks", path: "/api/v1/webhooks", admin: ok, inv: fb, exa: fb},
+		{pattern: "POST /api/v1/webhooks", path: "/api/v1/webhooks", body: `{"url":"https://hooks.example/y","events":["attempt.submitted"]}`, admin: cr, inv: fb, exa: fb},
+		{pattern: "GET /api/v1/webhooks/{id}", path: "/api/v1/webhooks/wh1", admin: ok, inv: fb, exa: fb},
+		{pattern: "PATCH /api/v1/webhooks/{id}", path: "/api/v1/webhooks/wh1", body: `{"enabled":false}`, admin: ok, inv: fb, exa: fb},
+		{pattern: "DELETE /api/v1/webhooks/{id}", path: "/api/v1/webhooks/wh1", admin: nc, inv: fb, exa: fb},
+		{pattern: "GET /api/v1/webhooks/{id}/deliveries", path: "/api/v1/webhooks/wh1/deliveries?status=failed", admin: ok, inv: fb, exa: fb},
+		{pattern: "GET /api/v1/webhooks/{id}/deliveries/{deliveryId}", path: "/api/v1/webhooks/wh1/deliveries/7", admin: ok, inv: fb, exa: fb},
+		{pattern: "POST /api/v1/webhooks/{id}/deliveries/{deliveryId}/redeliver", path: "/api/v1/webhooks/wh1/deliveries/7/redeliver", admin: http.StatusAccepted, inv: fb, exa: fb},
 	} {
 		method, _, _ := strings.Cut(tt.pattern, " ")
 		none := tt.none

@@ -40,6 +40,8 @@ type world struct {
 	cheat    mock.CheatService
 	apps     mock.AppService
 	proctor  mock.ProctorService
+	audit    mock.AuditService
+	hooks    mock.WebhookService
 	auth     mock.Authenticator
 	appAuth  mock.AppAuthenticator
 
@@ -395,6 +397,56 @@ func newWorld(t *testing.T) *world {
 		return &examhall.App{ID: id, Name: "HR", Disabled: true, CreatedAt: now}, nil
 	}
 
+	w.audit.FindAuditEntriesFn = func(_ context.Context, f examhall.AuditFilter) ([]*examhall.AuditEntry, int, error) {
+		return []*examhall.AuditEntry{{ID: 1, Time: now, ActorID: "u-admin", ActorAccount: "admin", ActorRole: examhall.RoleAdmin,
+			ObjectType: "user", ObjectID: "u-exa", Action: "update", Before: []byte(`{"name":"Ezra"}`), After: []byte(`{"name":"Ez"}`)}}, 1, nil
+	}
+	hook := func() *examhall.Webhook {
+		return &examhall.Webhook{ID: "wh1", URL: "https://hooks.example/x", Secret: "0123456789abcdef", Enabled: true, Events: []string{}, CreatedAt: now, UpdatedAt: now}
+	}
+	w.hooks.FindWebhooksFn = func(context.Context) ([]*examhall.Webhook, error) { return []*examhall.Webhook{hook()}, nil }
+	w.hooks.FindWebhookByIDFn = func(_ context.Context, id string) (*examhall.Webhook, error) {
+		if id != "wh1" {
+			return nil, notFound("webhook")
+		}
+		return hook(), nil
+	}
+	w.hooks.CreateWebhookFn = func(_ context.Context, h *examhall.Webhook) error {
+		if err := h.Validate(); err != nil {
+			return err
+		}
+		w.record("CreateWebhook")
+		h.ID, h.CreatedAt, h.UpdatedAt = "wh2", now, now
+		return nil
+	}
+	w.hooks.UpdateWebhookFn = func(_ context.Context, id string, _ examhall.WebhookUpdate) (*examhall.Webhook, error) {
+		w.record("UpdateWebhook")
+		return hook(), nil
+	}
+	w.hooks.DeleteWebhookFn = func(context.Context, string) error {
+		w.record("DeleteWebhook")
+		return nil
+	}
+	delivery := func() *examhall.Delivery {
+		return &examhall.Delivery{ID: 7, EventID: "ev1", WebhookID: "wh1", Type: examhall.HookAttemptSubmitted, Key: "a1",
+			Data: []byte(`{"attemptId":"a1"}`), Status: examhall.DeliveryFailed, Attempts: 3, CreatedAt: now, ExpiresAt: now.Add(24 * time.Hour)}
+	}
+	w.hooks.FindDeliveriesFn = func(context.Context, examhall.DeliveryFilter) ([]*examhall.Delivery, int, error) {
+		return []*examhall.Delivery{delivery()}, 1, nil
+	}
+	w.hooks.FindDeliveryByIDFn = func(_ context.Context, id int64) (*examhall.Delivery, error) {
+		if id != 7 {
+			return nil, notFound("delivery")
+		}
+		return delivery(), nil
+	}
+	w.hooks.RedeliverDeliveryFn = func(context.Context, int64) (*examhall.Delivery, error) {
+		w.record("RedeliverDelivery")
+		d := delivery()
+		d.Status = examhall.DeliveryPending
+		return d, nil
+	}
+
 	loc, err := time.LoadLocation("Asia/Shanghai")
 	if err != nil {
 		t.Fatal(err)
@@ -403,7 +455,7 @@ func newWorld(t *testing.T) *world {
 	w.srv = &Server{
 		Auth: &w.auth, AppAuth: &w.appAuth, Policy: examhall.Policy{Rooms: &w.rooms},
 		Users: &w.users, Depts: &w.depts, Exams: &w.exams, Attempts: &w.attempts, Rooms: &w.rooms,
-		Audio: &w.audio, Cheat: &w.cheat, Apps: &w.apps, Proctor: &w.proctor,
+		Audio: &w.audio, Cheat: &w.cheat, Apps: &w.apps, Proctor: &w.proctor, Audit: &w.audit, Webhooks: &w.hooks,
 		HashPassword: func(p string) (string, error) {
 			if len(p) < 6 {
 				return "", examhall.Errorf(examhall.EINVALID, "password must have at least 6 characters")

@@ -35,7 +35,9 @@ type Server struct {
 	Apps     examhall.AppService
 	// Proctor runs proctoring (snapshots, signals, invigilators' actions);
 	// nil answers its routes with 503.
-	Proctor examhall.ProctorService
+	Proctor  examhall.ProctorService
+	Audit    examhall.AuditService
+	Webhooks examhall.WebhookService
 
 	// HashPassword hashes a new password; it returns EINVALID for a password
 	// the policy refuses. auth.HashPassword in production.
@@ -141,6 +143,18 @@ func (s *Server) routes() []route {
 		{pattern: "GET /api/v1/apps", h: s.listApps},
 		{pattern: "POST /api/v1/apps", h: s.createApp},
 		{pattern: "POST /api/v1/apps/{id}/disable", h: s.disableApp},
+
+		{pattern: "GET /api/v1/audit", h: s.listAudit},
+		{pattern: "GET /api/v1/audit/export", h: s.exportAudit},
+
+		{pattern: "GET /api/v1/webhooks", h: s.listWebhooks},
+		{pattern: "POST /api/v1/webhooks", h: s.createWebhook},
+		{pattern: "GET /api/v1/webhooks/{id}", h: s.getWebhook},
+		{pattern: "PATCH /api/v1/webhooks/{id}", h: s.updateWebhook},
+		{pattern: "DELETE /api/v1/webhooks/{id}", h: s.deleteWebhook},
+		{pattern: "GET /api/v1/webhooks/{id}/deliveries", h: s.listDeliveries},
+		{pattern: "GET /api/v1/webhooks/{id}/deliveries/{deliveryId}", h: s.getDelivery},
+		{pattern: "POST /api/v1/webhooks/{id}/deliveries/{deliveryId}/redeliver", h: s.redeliver},
 	}
 }
 

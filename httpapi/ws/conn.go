@@ -86,7 +86,10 @@ func (k *conn) close(code websocket.StatusCode, reason string) {
 func (k *conn) read(ctx context.Context, idle, helloTimer *time.Timer) {
 	refused := 0
 	for {
-		typ, b, err := k.c.Read(ctx)
+		// Not ctx: a Read registers with its context, and a cancellable
+		// one keeps a map of them per connection. Closing the connection
+		// ends the Read.
+		typ, b, err := k.c.Read(context.Background())
 		if err != nil {
 			return // closed, by either side; a frame over the read limit closes with 1009
 		}
@@ -303,7 +306,7 @@ func (k *conn) write(ctx context.Context, sub *hub.Subscription) {
 			go func() {
 				// Needs the reader running, and closes the connection
 				// when no pong comes in time.
-				pctx, cancel := context.WithTimeout(ctx, k.l.WriteTimeout)
+				pctx, cancel := context.WithTimeout(context.Background(), k.l.WriteTimeout)
 				defer cancel()
 				_ = k.c.Ping(pctx)
 			}()
@@ -377,7 +380,8 @@ func (k *conn) send(ctx context.Context, m *message) error {
 	if err != nil {
 		return err
 	}
-	wctx, cancel := context.WithTimeout(ctx, k.l.WriteTimeout)
+	// Not derived from ctx (see read); the writer checks ctx between writes.
+	wctx, cancel := context.WithTimeout(context.Background(), k.l.WriteTimeout)
 	defer cancel()
 	return k.c.Write(wctx, websocket.MessageText, b)
 }

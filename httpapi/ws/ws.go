@@ -53,7 +53,7 @@ type Limits struct {
 	WriteTimeout    time.Duration // per message written (default 10 s)
 	MaxReplay       int           // events a resume replays at most (default 10,000)
 	StaffBuffer     int           // events buffered for a staff page before it is dropped (default 4096)
-	CandidateBuffer int           // for a candidate page (default 64)
+	CandidateBuffer int           // for a candidate page (default 32)
 }
 
 func (l Limits) withDefaults() Limits {
@@ -81,7 +81,7 @@ func (l Limits) withDefaults() Limits {
 	defDur(&l.WriteTimeout, 10*time.Second)
 	def(&l.MaxReplay, 10000)
 	def(&l.StaffBuffer, 4096)
-	def(&l.CandidateBuffer, 64)
+	def(&l.CandidateBuffer, 32)
 	return l
 }
 
@@ -233,18 +233,21 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		return // Accept answered (403 for a foreign origin, 426/400 for a bad handshake)
 	}
-	s.conns.Add(1)
-	defer s.conns.Done()
 	l := s.Limits.withDefaults()
 	c.SetReadLimit(l.MaxMessageBytes)
 	conn := &conn{
 		srv: s, c: c, scope: scope, caller: caller, l: l,
-		hello: make(chan int64, 1), out: make(chan *message, 16), done: make(chan struct{}), closed: make(chan struct{}),
+		hello: make(chan int64, 1), out: make(chan *message, 4), done: make(chan struct{}), closed: make(chan struct{}),
 		bucket: newBucket(l.Rate, l.Burst, time.Now()),
 	}
-	// The request's context ends when the handler returns; the connection
-	// keeps the caller.
-	conn.run(examhall.NewContextWithCaller(context.WithoutCancel(r.Context()), caller))
+	// The connection runs on its own goroutines: returning lets net/http
+	// free the request, its headers and its connection goroutine's stack,
+	// which matter at thousands of idle pages (docs/performance.md).
+	s.conns.Add(1)
+	go func() {
+		defer s.conns.Done()
+		conn.run(examhall.NewContextWithCaller(context.Background(), caller))
+	}()
 }
 
 // headerHas reports whether the comma-separated header name holds token.
