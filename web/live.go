@@ -221,7 +221,7 @@ var liveMessages = []string{
 	"live.connected", "live.reconnecting", "live.signal.switch", "live.signal.fullscreen_exit",
 	"live.signal.copy", "live.signal.paste", "live.signal.print", "live.signal.no_face",
 	"live.signal.multi_face", "live.timeLeft", "live.extended", "live.confirmSubmit", "live.ended",
-	"live.minutesPrompt", "live.notStarted",
+	"live.minutesPrompt", "live.notStarted", "live.counts", "rooms.ended",
 }
 
 // livePage shows a room live: one tile per candidate, the feed of signals,

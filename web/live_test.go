@@ -167,6 +167,13 @@ func TestSnapshotsAndSignals(t *testing.T) {
 	if status != 200 || !strings.Contains(live, `data-user-id="`+f.alice.ID+`"`) || !strings.Contains(live, `data-cheats="3"`) {
 		t.Fatalf("live page: %d\n%s", status, live)
 	}
+	// The script has what it needs to keep the counts and the room's state
+	// current.
+	for _, want := range []string{`id="counts"`, `id="room-status"`, `&#34;live.counts&#34;`, `&#34;rooms.ended&#34;`} {
+		if !strings.Contains(live, want) {
+			t.Errorf("live page lacks %s", want)
+		}
+	}
 	// Staff actions: a message, time for bob, a forced submit.
 	if status, _ := teacher.postJSON("/rooms/"+room.ID+"/messages", map[string]any{"text": "Eyes on your own screen"}, teacher.csrf); status != 200 {
 		t.Fatalf("message: %d", status)

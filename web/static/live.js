@@ -72,7 +72,14 @@
       field(t, "left").textContent = M["live.submitted"];
       t.querySelectorAll("[data-act=extend], [data-act=submit]").forEach(function (b) { b.disabled = true; });
     },
-    "room.ended": function () { say(M["live.ended"]); }
+    "room.ended": function () {
+      // Ended elsewhere (another invigilator, another replica): this page
+      // says so and no longer offers to end it.
+      say(M["live.ended"]);
+      $("room-status").textContent = M["rooms.ended"];
+      if ($("end-dialog") && $("end-dialog").open) $("end-dialog").close();
+      if ($("end-btn")) $("end-btn").hidden = true;
+    }
   };
   function feed(d, t) {
     var li = document.createElement("li");
@@ -112,11 +119,15 @@
   }, 1000);
 
   // --- filters ----------------------------------------------------------------------
+  // filter shows the tiles the filters ask for, and counts them all again.
   function filter() {
-    var off = $("f-offline").checked, flagged = $("f-flagged").checked;
+    var off = $("f-offline").checked, flagged = $("f-flagged").checked, n = 0, on = 0, fl = 0;
     root.querySelectorAll(".tile").forEach(function (t) {
-      t.hidden = (off && t.getAttribute("data-online") === "true") || (flagged && t.getAttribute("data-cheats") === "0");
+      var isOn = t.getAttribute("data-online") === "true", isFl = t.getAttribute("data-cheats") !== "0";
+      n++; if (isOn) on++; if (isFl) fl++;
+      t.hidden = (off && isOn) || (flagged && !isFl);
     });
+    $("counts").textContent = fmt(M["live.counts"], n, on, fl);
   }
   $("f-offline").addEventListener("change", filter);
   $("f-flagged").addEventListener("change", filter);

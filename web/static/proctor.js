@@ -43,7 +43,7 @@
   // --- signals -----------------------------------------------------------------
   function signal(type, at, seconds) {
     if (take.ended()) return;
-    snapshot().then(function (snapId) {
+    snapshot(true).then(function (snapId) {
       var s = { type: type, at: new Date(at).toISOString(), seconds: seconds || 0 };
       if (snapId) s.snapshotId = snapId;
       var body = { attemptId: attempt, type: s.type, at: s.at, seconds: s.seconds, snapshotId: s.snapshotId };
@@ -108,9 +108,17 @@
   }
 
   // --- camera and snapshots ------------------------------------------------------
-  var video = $("cam"), canvas = document.createElement("canvas"), camOn = false;
-  function snapshot() {
+  // The server keeps one snapshot of an attempt per 2 s and refuses (429)
+  // one sooner: a regular one then is skipped, one for a signal waits.
+  var video = $("cam"), canvas = document.createElement("canvas"), camOn = false, lastSnap = 0, snapGap = 2500;
+  function snapshot(forSignal) {
     if (!camOn || !video.videoWidth || take.ended()) return Promise.resolve("");
+    var wait = lastSnap + snapGap - Date.now();
+    if (wait > 0) {
+      if (!forSignal) return Promise.resolve("");
+      return new Promise(function (resolve) { setTimeout(resolve, wait); }).then(function () { return snapshot(true); });
+    }
+    lastSnap = Date.now();
     var w = Math.min(640, video.videoWidth), h = Math.round(video.videoHeight * w / video.videoWidth);
     canvas.width = w; canvas.height = h;
     canvas.getContext("2d").drawImage(video, 0, 0, w, h);
@@ -124,8 +132,8 @@
       video.srcObject = stream;
       camOn = true;
       $("cam-state").textContent = M["proctor.cameraOn"];
-      video.addEventListener("loadeddata", function () { snapshot(); }, { once: true });
-      setInterval(snapshot, P.snapshotSeconds * 1000);
+      video.addEventListener("loadeddata", function () { snapshot(false); }, { once: true });
+      setInterval(function () { snapshot(false); }, P.snapshotSeconds * 1000);
       if (P.faceCheck) faceCheck();
     }, function () { $("cam-state").textContent = M["proctor.cameraOff"]; take.alert(M["proctor.cameraOff"]); });
   }
