@@ -35,7 +35,7 @@
         t.setAttribute("data-cheats", String(n));
         field(t, "cheats").textContent = String(n);
         field(t, "switches").textContent = String(d.switches);
-        field(t, "signal").textContent = signalName(d.type) + " " + clock(d.at);
+        field(t, "signal").textContent = signalName(d.detectType) + " " + clock(d.at);
         t.classList.add("flash");
         setTimeout(function () { t.classList.remove("flash"); }, 2000);
       }
@@ -87,7 +87,7 @@
     var time = document.createElement("time");
     time.textContent = clock(d.at);
     li.appendChild(time);
-    li.appendChild(document.createTextNode(" " + name + " · " + signalName(d.type) + (d.seconds ? " (" + d.seconds + "s)" : "")));
+    li.appendChild(document.createTextNode(" " + name + " · " + signalName(d.detectType) + (d.seconds ? " (" + d.seconds + "s)" : "")));
     if (d.snapshotId) {
       var img = document.createElement("img");
       img.src = "/snapshots/" + encodeURIComponent(d.snapshotId);
