@@ -33,7 +33,7 @@ func TestDeadlineNeverOverflows(t *testing.T) {
 func TestExamValidateBounds(t *testing.T) {
 	valid := func() *examhall.Exam {
 		return &examhall.Exam{Name: "E", BeginTime: time.Date(2026, 6, 1, 9, 0, 0, 0, time.UTC), EndTime: time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC),
-			AllowTimes: 1, Audience: examhall.AudienceAll, Status: examhall.ExamDraft}
+			AllowTimes: 1, Audience: examhall.AudienceAll, Status: examhall.ExamDraft, Proctoring: examhall.DefaultProctoring()}
 	}
 	if err := valid().Validate(); err != nil {
 		t.Fatalf("valid exam: %v", err)

@@ -42,6 +42,11 @@ type Answer struct {
 	Bool       *bool    `json:"bool,omitempty"`    // truefalse
 	Blanks     []string `json:"blanks,omitempty"`  // fill, in blank order
 	Text       string   `json:"text,omitempty"`    // short
+	// At is when the candidate made this answer (ms since the epoch, by
+	// the server's clock as the page estimates it); 0 when unknown. A save
+	// never replaces an answer with one made earlier, so a device that
+	// comes back online with old changes cannot undo newer ones.
+	At int64 `json:"at,omitempty"`
 }
 
 // Validate checks a question as an author wrote it.
@@ -222,6 +227,8 @@ func CheckAnswer(q *Question, a Answer) error {
 		return Errorf(EINVALID, "a single-choice question takes one choice")
 	case len(a.Blanks) > 0 && len(a.Blanks) != len(q.Blanks):
 		return Errorf(EINVALID, "the question has %d blanks, not %d", len(q.Blanks), len(a.Blanks))
+	case a.At < 0:
+		return Errorf(EINVALID, "at must not be negative")
 	case len(a.Text) > MaxTextLen:
 		return Errorf(EINVALID, "text is longer than %d bytes", MaxTextLen)
 	}

@@ -35,12 +35,13 @@ const (
 	SubmitDeadline    SubmitReason = "deadline"     // the time ran out
 	SubmitSwitchLimit SubmitReason = "switch_limit" // too many window switches
 	SubmitInvigilator SubmitReason = "invigilator"  // staff closed it
+	SubmitRoomEnded   SubmitReason = "room_ended"   // the room was ended while it was in progress
 )
 
 // Valid reports whether r is a known reason.
 func (r SubmitReason) Valid() bool {
 	switch r {
-	case SubmitCandidate, SubmitDeadline, SubmitSwitchLimit, SubmitInvigilator:
+	case SubmitCandidate, SubmitDeadline, SubmitSwitchLimit, SubmitInvigilator, SubmitRoomEnded:
 		return true
 	}
 	return false

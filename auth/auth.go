@@ -227,12 +227,7 @@ func (s *Service) login(ctx context.Context, account, password string) (string, 
 	if !CheckPassword(u.PasswordHash, password) || u.Disabled {
 		return "", time.Time{}, errBadLogin
 	}
-	exp := s.now().Add(s.sessionTTL).Truncate(time.Second) // the precision of exp
-	token, err := s.sign(kindSession, u.ID, "", u.TokenVersion, exp)
-	if err != nil {
-		return "", time.Time{}, err
-	}
-	return token, exp, nil
+	return s.Session(u)
 }
 
 // Authenticate verifies a session or join token and returns its caller with
@@ -264,6 +259,21 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*examhall.Cal
 		return nil, errSessionEnded
 	}
 	return &examhall.Caller{User: u, RoomID: c.Room}, nil
+}
+
+// Session issues a session token for u without checking a password, for
+// programs that act as a user they already hold (benchmarks, commands);
+// nothing serves it over HTTP. EINVALID when u has no ID.
+func (s *Service) Session(u *examhall.User) (string, time.Time, error) {
+	if u == nil || u.ID == "" {
+		return "", time.Time{}, examhall.Errorf(examhall.EINVALID, "session: user required")
+	}
+	exp := s.now().Add(s.sessionTTL).Truncate(time.Second) // the precision of exp
+	token, err := s.sign(kindSession, u.ID, "", u.TokenVersion, exp)
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	return token, exp, nil
 }
 
 // JoinToken issues the token of a join link: it authenticates u, bound to

@@ -208,6 +208,7 @@ func (s *seeder) proctoredExam(ctx context.Context) error {
 		Name: "2026全国本科艺术考试(远程监考)", BeginTime: begin, EndTime: begin.Add(24 * time.Hour),
 		AnswerMinutes: 120, PassScore: 60, AllowTimes: 1, IntegralRate: examhall.DefaultIntegralRate,
 		Audience: examhall.AudienceUsers, AudienceUserIDs: ids, Status: examhall.ExamPublished, CreatedBy: s.admin.ID,
+		Proctoring: examhall.Proctoring{SwitchLimit: 5, SwitchMaxSeconds: 60, SnapshotSeconds: 30, FaceCheck: true},
 	}
 	if err := s.Exams.CreateExam(ctx, e); err != nil {
 		return err

@@ -72,7 +72,11 @@ type Hub struct {
 	mu       sync.Mutex
 	topics   map[string]*topic
 	presence map[presenceKey]*presenceState
-	closed   bool
+	// announced holds the users whom the latest presence event received
+	// (from any replica) announced online: a page served by this replica
+	// learns of a candidate connected to another.
+	announced map[presenceKey]bool
+	closed    bool
 
 	stop context.CancelFunc
 	wg   sync.WaitGroup
@@ -134,7 +138,7 @@ func New(cfg Config) *Hub {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
 	return &Hub{
-		cfg: cfg, topics: map[string]*topic{}, presence: map[presenceKey]*presenceState{},
+		cfg: cfg, topics: map[string]*topic{}, presence: map[presenceKey]*presenceState{}, announced: map[presenceKey]bool{},
 		ready: make(chan struct{}),
 	}
 }

@@ -305,6 +305,11 @@ func TestTwoReplicasPostgres(t *testing.T) {
 	if d := presence(t, recv(t, on1)); d != (hub.PresenceData{UserID: "bob", Online: true}) {
 		t.Errorf("presence across replicas: %+v", d)
 	}
+	// A page opened on replica 1 now (the live page's first state) shows
+	// him online too.
+	if !h1.Online(bob) {
+		t.Error("replica 1 does not count bob, connected to replica 2, online")
+	}
 	offline, _ := json.Marshal(hub.PresenceData{UserID: "bob", Online: false})
 	if err := h1.Publish(ctx, &examhall.Event{ExamID: "e1", RoomID: "r1", UserID: "bob", Type: examhall.EventPresence, Data: offline}); err != nil {
 		t.Fatal(err)
@@ -314,5 +319,8 @@ func TestTwoReplicasPostgres(t *testing.T) {
 	}
 	if d := presence(t, recv(t, on1)); !d.Online {
 		t.Errorf("replica 2 did not answer with online: %+v", d)
+	}
+	if !h1.Online(bob) {
+		t.Error("replica 1 counts bob offline after replica 2 announced him online again")
 	}
 }

@@ -81,12 +81,15 @@ func (h *Hub) Heartbeat(ctx context.Context, scope Scope) {
 	}
 }
 
-// Online reports whether this replica counts the user online in scope.
+// Online reports whether the user is online in scope: this replica counts
+// them online, or the latest presence event it received (from any replica)
+// announced them online.
 func (h *Hub) Online(scope Scope) bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	p := h.presence[presenceKey{scope.key(), scope.UserID}]
-	return p != nil && p.online
+	k := presenceKey{scope.key(), scope.UserID}
+	p := h.presence[k]
+	return (p != nil && p.online) || h.announced[k]
 }
 
 // sweep announces offline the users without a page whose last sign of life
@@ -122,17 +125,24 @@ func (h *Hub) sweepOnce(ctx context.Context) {
 	}
 }
 
-// presenceSeen answers another replica's offline announcement of a user
-// this one still holds a page of (see the package comment on presence).
+// presenceSeen records a presence announcement of any replica (for Online)
+// and answers another replica's offline announcement of a user this one
+// still holds a page of (see the package comment on presence).
 func (h *Hub) presenceSeen(e *examhall.Event) {
 	var d PresenceData
-	if e.UserID == "" || json.Unmarshal(e.Data, &d) != nil || d.Online {
+	if e.UserID == "" || json.Unmarshal(e.Data, &d) != nil {
 		return
 	}
 	scope := Scope{ExamID: e.ExamID, RoomID: e.RoomID, UserID: e.UserID}
+	k := presenceKey{scope.key(), e.UserID}
 	h.mu.Lock()
-	p := h.presence[presenceKey{scope.key(), e.UserID}]
-	still := p != nil && p.conns > 0
+	if d.Online {
+		h.announced[k] = true
+	} else {
+		delete(h.announced, k)
+	}
+	p := h.presence[k]
+	still := !d.Online && p != nil && p.conns > 0
 	h.mu.Unlock()
 	if still {
 		// Not on the delivering goroutine: Publish may hold pubMu there.

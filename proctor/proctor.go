@@ -515,7 +515,7 @@ func (s *Service) EndRoom(ctx context.Context, roomID string) (*examhall.Room, i
 			return nil, 0, err
 		}
 		for _, a := range as {
-			_, err := s.submit(ctx, a, r.ID, examhall.SubmitInvigilator)
+			_, err := s.submit(ctx, a, r.ID, examhall.SubmitRoomEnded)
 			switch examhall.ErrorCode(err) {
 			case "":
 				n++

@@ -182,7 +182,7 @@ func (s *jsonScanner) answer(key string) (examhall.Answer, bool) {
 	if s.next('}') {
 		return a, true
 	}
-	var seen [5]bool // a field twice: encoding/json's merging rules apply
+	var seen [6]bool // a field twice: encoding/json's merging rules apply
 	for {
 		name, ok := s.str()
 		if !ok || !s.next(':') {
@@ -225,6 +225,13 @@ func (s *jsonScanner) answer(key string) (examhall.Answer, bool) {
 			if a.Text, ok = s.str(); !ok {
 				return a, false
 			}
+		case "at":
+			f = 5
+			var at int
+			if at, ok = s.int(); !ok {
+				return a, false
+			}
+			a.At = int64(at)
 		default:
 			return a, false
 		}

@@ -388,6 +388,9 @@ func (db *DB) trySave(ctx context.Context, attemptID, device string, seq int64, 
 		if p.byID[ans.QuestionID] == nil {
 			return nil, false, false, examhall.Errorf(examhall.EINVALID, "the paper has no question %q", ans.QuestionID)
 		}
+		if old, ok := a.Answers[ans.QuestionID]; ok && ans.At > 0 && old.At > ans.At {
+			continue // a newer answer is saved already
+		}
 		a.Answers[ans.QuestionID] = ans
 	}
 	body, err := jsonObject(a.Answers)

@@ -887,3 +887,55 @@ func TestGradeInProgress(t *testing.T) {
 		}
 	})
 }
+
+// TestSaveAnswersFrom: numbered saves of a device are applied once and in
+// order; an answer made earlier never replaces a later one, whichever device
+// sends it last.
+func TestSaveAnswersFrom(t *testing.T) {
+	testDBs(t, func(t *testing.T, db *DB) {
+		ctx := context.Background()
+		exam := engineMustExam(t, db)
+		engineMustPaper(t, db, exam.ID, engineSingle("q1", 10, 0), engineSingle("q2", 10, 1))
+		a, err := db.StartAttempt(ctx, exam.ID, engineMustUser(t, db, ""), engineT0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		now := engineT0.Add(time.Minute)
+		at := engineT0.UnixMilli()
+		save := func(device string, seq int64, choice int, at int64) bool {
+			t.Helper()
+			_, applied, err := db.SaveAnswersFrom(ctx, a.ID, device, seq, []examhall.Answer{{QuestionID: "q1", Choices: []int{choice}, At: at}}, now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return applied
+		}
+		steps := []struct {
+			device  string
+			seq     int64
+			choice  int
+			at      int64
+			applied bool
+			want    int // q1's choice afterwards
+		}{
+			{"A", 1, 1, at + 10, true, 1},
+			{"A", 1, 2, at + 20, false, 1}, // a retry of save 1
+			{"A", 2, 2, at + 20, true, 2},
+			{"B", 1, 3, at + 5, true, 2}, // made before A's: kept out
+			{"B", 2, 3, at + 30, true, 3},
+			{"A", 2, 0, at + 40, false, 3}, // an old number
+		}
+		for i, st := range steps {
+			if got := save(st.device, st.seq, st.choice, st.at); got != st.applied {
+				t.Errorf("step %d: applied %v, want %v", i, got, st.applied)
+			}
+			got, err := db.FindAttemptByID(ctx, a.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c := got.Answers["q1"].Choices; len(c) != 1 || c[0] != st.want {
+				t.Errorf("step %d: q1 is %v, want [%d]", i, c, st.want)
+			}
+		}
+	})
+}

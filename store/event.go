@@ -235,3 +235,13 @@ func (db *DB) DeleteEvents(ctx context.Context, before time.Time) (n int64, err 
 	})
 	return n, err
 }
+
+// LastEventSeq returns the newest event's Seq (0 when there is none): a
+// page that shows the current state resumes its WebSocket after it.
+func (db *DB) LastEventSeq(ctx context.Context) (int64, error) {
+	var seq int64
+	if err := db.r.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) FROM events`).Scan(&seq); err != nil {
+		return 0, fmt.Errorf("last event seq: %w", err)
+	}
+	return seq, nil
+}

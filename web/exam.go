@@ -22,6 +22,9 @@ type examView struct {
 	Reason   string
 	Error    string // a failed start
 	Notice   string // a locale key, e.g. after a submit
+	// Proctoring is set for a proctored exam: its start goes through the
+	// device check, and the rules say what is watched.
+	Proctoring *proctoring
 }
 
 // attemptItem is one finished attempt on the exam page; results show once
@@ -99,6 +102,9 @@ func (s *Server) examView(w http.ResponseWriter, r *http.Request, c *examhall.Ca
 		v.Reason = s.cannotStart(r, c, e, rules, len(as))
 		v.CanStart = v.Reason == ""
 	}
+	if v.Proctoring, err = s.proctoringFor(ctx, e, c.ID); err != nil {
+		return nil, err
+	}
 	return v, nil
 }
 
@@ -139,9 +145,26 @@ func (s *Server) startAttempt(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	id := r.PathValue("id")
+	if r.PostFormValue("accept") != "yes" {
+		// A proctored exam starts only from the device check, where the
+		// candidate accepts the rules.
+		e, err := s.Exams.FindExamByID(r.Context(), id)
+		if err != nil {
+			return err
+		}
+		if p, err := s.proctoringFor(r.Context(), e, c.ID); err != nil {
+			return err
+		} else if p != nil {
+			http.Redirect(w, r, "/v5/exam/"+id+"/check", http.StatusSeeOther)
+			return nil
+		}
+	}
 	a, err := s.Attempts.StartAttempt(r.Context(), id, c.ID, s.now())
 	switch examhall.ErrorCode(err) {
 	case "":
+		if qs, err := s.Exams.FindPaper(r.Context(), id); err == nil {
+			s.progress(r.Context(), nil, a, len(qs))
+		}
 		http.Redirect(w, r, "/attempts/"+a.ID, http.StatusSeeOther)
 		return nil
 	case examhall.EINVALID, examhall.ECONFLICT:

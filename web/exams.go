@@ -93,6 +93,7 @@ type examForm struct {
 	DeptIDs          []string
 	Accounts         string // audience users, one account per line
 	userIDs          []string
+	Proctoring       examhall.Proctoring
 }
 
 // HasDept reports whether the audience includes department id.
@@ -132,7 +133,8 @@ const maxAudienceUsers = 10000
 func (s *Server) newExamPage(w http.ResponseWriter, r *http.Request) error {
 	now := s.now().In(s.location()).Truncate(time.Hour).Add(24 * time.Hour)
 	f := examForm{Begin: now, End: now.Add(2 * time.Hour), Minutes: 60, AllowTimes: 1, PassScore: 60,
-		IntegralRate: examhall.DefaultIntegralRate, Audience: string(examhall.AudienceAll)}
+		IntegralRate: examhall.DefaultIntegralRate, Audience: string(examhall.AudienceAll),
+		Proctoring: examhall.DefaultProctoring()}
 	return s.showExam(w, r, http.StatusOK, &examFormView{Page: s.page(w, r), Form: f})
 }
 
@@ -175,7 +177,7 @@ func (s *Server) showExam(w http.ResponseWriter, r *http.Request, status int, v 
 func (s *Server) formOf(r *http.Request, e *examhall.Exam) (examForm, error) {
 	f := examForm{Name: e.Name, Begin: e.BeginTime, End: e.EndTime, Minutes: e.AnswerMinutes, AllowTimes: e.AllowTimes,
 		PassScore: e.PassScore, IntegralRate: e.IntegralRate, ShuffleQuestions: e.ShuffleQuestions, ShuffleOptions: e.ShuffleOptions,
-		PartialCredit: e.PartialCredit, Audience: string(e.Audience), DeptIDs: e.AudienceDeptIDs}
+		PartialCredit: e.PartialCredit, Audience: string(e.Audience), DeptIDs: e.AudienceDeptIDs, Proctoring: e.Proctoring}
 	var accounts []string
 	for _, id := range e.AudienceUserIDs {
 		u, err := s.Users.FindUserByID(r.Context(), id)
@@ -207,6 +209,14 @@ func (s *Server) readExamForm(r *http.Request, p *Page) (examForm, fieldErrors, 
 		PartialCredit:    r.PostFormValue("partialCredit") != "",
 		Audience:         r.PostFormValue("audience"),
 		Accounts:         errs.text(r, "accounts", p),
+		Proctoring: examhall.Proctoring{
+			Enabled:           r.PostFormValue("proctored") != "",
+			SwitchLimit:       errs.integer(r, "switchLimit", 0, examhall.MaxSwitchLimit, 0, p),
+			SwitchMaxSeconds:  errs.integer(r, "switchMaxSeconds", 0, examhall.MaxSwitchMaxSeconds, 0, p),
+			RequireFullscreen: r.PostFormValue("requireFullscreen") != "",
+			SnapshotSeconds:   errs.integer(r, "snapshotSeconds", examhall.MinSnapshotSeconds, examhall.MaxSnapshotSeconds, examhall.DefaultSnapshotSeconds, p),
+			FaceCheck:         r.PostFormValue("faceCheck") != "",
+		},
 	}
 	if err := examhall.ValidateName("name", f.Name, 200); err != nil {
 		errs.add("name", p.T("admin.form.name", 200))
@@ -275,7 +285,10 @@ func (f *examForm) update() examhall.ExamUpdate {
 	return examhall.ExamUpdate{Name: &f.Name, BeginTime: &f.Begin, EndTime: &f.End, AnswerMinutes: &f.Minutes,
 		AllowTimes: &f.AllowTimes, PassScore: &f.PassScore, IntegralRate: &f.IntegralRate,
 		ShuffleQuestions: &f.ShuffleQuestions, ShuffleOptions: &f.ShuffleOptions, PartialCredit: &f.PartialCredit,
-		Audience: &aud, AudienceDeptIDs: &depts, AudienceUserIDs: &users}
+		Audience: &aud, AudienceDeptIDs: &depts, AudienceUserIDs: &users,
+		Proctoring: &examhall.ProctoringUpdate{Enabled: &f.Proctoring.Enabled, SwitchLimit: &f.Proctoring.SwitchLimit,
+			SwitchMaxSeconds: &f.Proctoring.SwitchMaxSeconds, RequireFullscreen: &f.Proctoring.RequireFullscreen,
+			SnapshotSeconds: &f.Proctoring.SnapshotSeconds, FaceCheck: &f.Proctoring.FaceCheck}}
 }
 
 // createExam creates a draft exam and opens it.

@@ -58,6 +58,9 @@ func TestExamPages(t *testing.T) {
 		{"unknown audience", url.Values{"audience": {"everyone"}}, "audience"},
 		{"departments without any", url.Values{"audience": {"depts"}}, "depts"},
 		{"unknown account", url.Values{"audience": {"users"}, "accounts": {"cand\nghost"}}, "accounts"},
+		{"negative switch limit", url.Values{"switchLimit": {"-1"}}, "switchLimit"},
+		{"snapshots too often", url.Values{"snapshotSeconds": {"1"}}, "snapshotSeconds"},
+		{"absence too long", url.Values{"switchMaxSeconds": {"99999"}}, "switchMaxSeconds"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			status, _, body := b.send("/admin/exams", examForm(tt.with))
@@ -95,6 +98,15 @@ func TestExamPages(t *testing.T) {
 	}
 	if got, _ := s.db.FindExamByID(ctx, e.ID); got.Name != "Renamed" || len(got.AudienceUserIDs) != 1 || got.AudienceUserIDs[0] != s.cand.ID || len(got.AudienceDeptIDs) != 0 {
 		t.Fatalf("edited exam: %+v", got)
+	}
+	// The proctoring settings are part of the form.
+	if status, _, _ := b.send("/admin/exams/"+e.ID, examForm(url.Values{"name": {"Renamed"}, "audience": {"users"}, "accounts": {"cand"}, "proctored": {"1"}, "switchLimit": {"4"},
+		"switchMaxSeconds": {"30"}, "snapshotSeconds": {"20"}, "requireFullscreen": {"1"}})); status != http.StatusSeeOther {
+		t.Fatalf("proctoring edit: %d", status)
+	}
+	if got, _ := s.db.FindExamByID(ctx, e.ID); got.Proctoring != (examhall.Proctoring{Enabled: true, SwitchLimit: 4,
+		SwitchMaxSeconds: 30, SnapshotSeconds: 20, RequireFullscreen: true}) {
+		t.Fatalf("proctoring settings: %+v", got.Proctoring)
 	}
 
 	// Publishing an exam without a paper is refused with the reason.

@@ -65,6 +65,7 @@ func mustParsePages() *pages {
 			return string(b), err
 		},
 		"inc": func(i int) int { return i + 1 },
+		"div": func(a, b int) int { return a / b },
 	}
 	views, err := fs.Glob(assets, "templates/views/*.html")
 	if err != nil {
@@ -132,6 +133,15 @@ func (p *Page) LangURL() string {
 	}
 	keep = append(keep, "lang="+p.OtherLang())
 	return u + "?" + strings.Join(keep, "&")
+}
+
+// SignalName names a cheat record's detectType: a signal of the pages in
+// the page's language, anything else (the vendor clients' types) as it is.
+func (p *Page) SignalName(detectType string) string {
+	if msg := translate(p.Lang, "live.signal."+detectType); msg != "live.signal."+detectType {
+		return msg
+	}
+	return detectType
 }
 
 // IsRole reports whether the signed-in user has role r.

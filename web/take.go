@@ -28,6 +28,21 @@ type takeScript struct {
 	ServerTime int64             `json:"serverTime"` // ms since the epoch, when the page was made
 	SavedAt    int64             `json:"savedAt"`    // ms; the server's last save
 	Messages   map[string]string `json:"messages"`   // the script's texts in the page's language
+	// Proctor is set for a proctored attempt: what the page watches.
+	Proctor *proctorScript `json:"proctor,omitempty"`
+}
+
+// proctorScript is what the take page's proctoring script needs.
+type proctorScript struct {
+	ExamID            string `json:"examId"`
+	RoomID            string `json:"roomId,omitempty"`
+	SwitchLimit       int    `json:"switchLimit"`
+	SwitchMaxSeconds  int    `json:"switchMaxSeconds"`
+	RequireFullscreen bool   `json:"requireFullscreen"`
+	SnapshotSeconds   int    `json:"snapshotSeconds"`
+	FaceCheck         bool   `json:"faceCheck"` // and the detector is installed
+	Switches          int    `json:"switches"`  // so far
+	LastSeq           int64  `json:"lastSeq"`   // where the WebSocket resumes
 }
 
 // takeQuestion is one question as the candidate sees it, with their answer.
@@ -42,6 +57,7 @@ type takeQuestion struct {
 	Text    string       // short
 	True    bool         // truefalse: answered true
 	False   bool         // truefalse: answered false
+	At      int64        // when the saved answer was made (ms), 0 for none
 }
 
 // questionItem is a question for the "question" partial, which the take
@@ -115,6 +131,10 @@ func (s *Server) takePage(w http.ResponseWriter, r *http.Request) error {
 	p := s.page(w, r)
 	p.Title = e.Name
 	v := &takeView{Page: p, AttemptID: a.ID, Exam: e, Deadline: a.Deadline}
+	pr, err := s.proctoringFor(ctx, e, a.UserID)
+	if err != nil {
+		return err
+	}
 	order, options := a.Order(e, qs)
 	for n, i := range order {
 		v.Questions = append(v.Questions, takeQuestionOf(n+1, qs[i], options[i], a.Answers[qs[i].ID]))
@@ -130,12 +150,20 @@ func (s *Server) takePage(w http.ResponseWriter, r *http.Request) error {
 	for _, k := range scriptMessages {
 		v.Script.Messages[k] = p.T(k)
 	}
+	if pr != nil {
+		if v.Script.Proctor, err = s.proctorScript(ctx, a, pr); err != nil {
+			return err
+		}
+		for _, k := range proctorMessages {
+			v.Script.Messages[k] = p.T(k)
+		}
+	}
 	s.render(w, r, http.StatusOK, "take", v)
 	return nil
 }
 
 func takeQuestionOf(n int, q *examhall.Question, order []int, a examhall.Answer) takeQuestion {
-	tq := takeQuestion{N: n, ID: q.ID, Type: q.Type, Stem: q.Stem, Score: q.Score, Text: a.Text}
+	tq := takeQuestion{N: n, ID: q.ID, Type: q.Type, Stem: q.Stem, Score: q.Score, Text: a.Text, At: a.At}
 	chosen := map[int]bool{}
 	for _, c := range a.Choices {
 		chosen[c] = true
@@ -200,6 +228,9 @@ func (s *Server) saveAnswers(w http.ResponseWriter, r *http.Request) error {
 	saved, applied, err := s.Attempts.SaveAnswersFrom(ctx, a.ID, req.Device, req.Seq, req.Answers, now)
 	if err != nil {
 		return err
+	}
+	if applied {
+		s.progress(ctx, a, saved, len(qs))
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	httpapi.WriteJSON(w, http.StatusOK, saveReply{

@@ -37,6 +37,18 @@ type Server struct {
 	Reviews  examhall.ReviewService // decisions on flagged attempts (marking.go)
 	Results  examhall.ResultService // exams' results (marking.go)
 
+	// Proctor runs proctoring (nil: no proctoring pages); Publisher stores
+	// and announces the candidates' progress to the live room;
+	// LastEventSeq is where a freshly shown live page resumes its WebSocket;
+	// Online tells whether a candidate has a page open in a room.
+	Proctor      examhall.ProctorService
+	Publisher    examhall.Publisher
+	LastEventSeq func(ctx context.Context) (int64, error)
+	Online       func(roomID, userID string) bool
+	// FaceAPIDir is where @vladmandic/face-api is installed (npm ci): the
+	// face check is served from there, and is off when it is missing.
+	FaceAPIDir string
+
 	// HashPassword hashes a new password; EINVALID for one the policy
 	// refuses. auth.HashPassword in production.
 	HashPassword func(password string) (string, error)

@@ -16,6 +16,8 @@ import (
 
 	"examhall"
 	"examhall/auth"
+	"examhall/blob"
+	"examhall/proctor"
 	"examhall/store"
 	"examhall/web"
 )
@@ -76,7 +78,14 @@ func mustFixture(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &web.Server{Auth: a, Policy: examhall.Policy{Rooms: db}, Users: db, Exams: db, Attempts: db, Rooms: db,
+	blobs, err := blob.NewDisk(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	policy := examhall.Policy{Rooms: db}
+	pr := &proctor.Service{Exams: db, Attempts: db, Rooms: db, Store: db, Blobs: blobs, Policy: policy}
+	s := &web.Server{Auth: a, Policy: policy, Users: db, Exams: db, Attempts: db, Rooms: db,
+		Proctor: pr, LastEventSeq: db.LastEventSeq,
 		Depts: db, Audio: db, Cheat: db, Reviews: db, Results: db, AppAuth: a,
 		ExamineeClientURL: "https://client.example/exam", InvigilatorClientURL: "https://client.example/invigilate",
 		JoinMargin: examhall.DefaultJoinMargin, PublicURL: "https://exams.example",
@@ -161,7 +170,7 @@ func (b *browser) start(u *examhall.User) string {
 		b.f.t.Fatalf("sign in: status %d", res.StatusCode)
 	}
 	b.get("/v5/exam/" + b.f.exam.ID)
-	res := b.post("/v5/exam/"+b.f.exam.ID+"/start", url.Values{"csrf": {b.csrf}})
+	res := b.post("/v5/exam/"+b.f.exam.ID+"/start", url.Values{"csrf": {b.csrf}, "accept": {"yes"}})
 	res.Body.Close()
 	loc := res.Header.Get("Location")
 	if res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, "/attempts/") {

@@ -173,7 +173,12 @@ func (m *Main) Open(ctx context.Context) error {
 		Reviews: db, Results: db,
 		HashPassword: auth.HashPassword, PublicURL: c.publicURL(),
 		ExamineeClientURL: c.ExamineeClientURL, InvigilatorClientURL: c.InvigilatorClientURL, JoinMargin: c.JoinMargin,
-		CSRFKey: auth.DeriveKey(key, "examhall web csrf"), Secure: strings.HasPrefix(c.publicURL(), "https://"),
+		Proctor: m.Proctor, Publisher: m.Hub, LastEventSeq: db.LastEventSeq,
+		Online: func(roomID, userID string) bool {
+			return m.Hub.Online(hub.Scope{RoomID: roomID, UserID: userID})
+		},
+		FaceAPIDir: c.FaceAPIDir,
+		CSRFKey:    auth.DeriveKey(key, "examhall web csrf"), Secure: strings.HasPrefix(c.publicURL(), "https://"),
 		Now: now, Location: m.Location, Log: m.Log,
 	}).Handler())
 	signals := m.Signals

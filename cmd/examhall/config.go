@@ -53,6 +53,10 @@ type Config struct {
 	// only; EXAMHALL_LOAD_SIGNALS).
 	LoadSignals bool
 
+	// FaceAPIDir is where npm ci put @vladmandic/face-api; the face check
+	// of proctored exams is off while it is missing. EXAMHALL_FACE_API_DIR.
+	FaceAPIDir string
+
 	JWTKey      string        // EXAMHALL_JWT_KEY; empty = generated once into Data/jwt.key
 	SessionTTL  time.Duration // EXAMHALL_SESSION_TTL
 	AppTokenTTL time.Duration // EXAMHALL_OPENAPI_TOKEN_TTL (at most the open API's 2 hours)
@@ -77,6 +81,7 @@ func DefaultConfig() Config {
 		InvigilatorClientURL: "http://localhost:8000",
 		JoinMargin:           examhall.DefaultJoinMargin,
 		SessionTTL:           12 * time.Hour,
+		FaceAPIDir:           "node_modules/@vladmandic/face-api",
 		AppTokenTTL:          2 * time.Hour,
 		EventRetention:       7 * 24 * time.Hour,
 	}
@@ -218,6 +223,7 @@ func (c *Config) serveFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.JoinMargin, "join-margin", envDuration("EXAMHALL_JOIN_MARGIN", c.JoinMargin), "join links stay valid this long after the exam's end (env EXAMHALL_JOIN_MARGIN)")
 	fs.BoolVar(&c.LoadSignals, "load-signals", envBool("EXAMHALL_LOAD_SIGNALS", c.LoadSignals), "load tests only: publish WebSocket signals as cheat events with a stand-in recorder (no cheat records, no attempt checks) while proctoring is not wired (env EXAMHALL_LOAD_SIGNALS)")
 	fs.DurationVar(&c.EventRetention, "event-retention", envDuration("EXAMHALL_EVENT_RETENTION", c.EventRetention), "live-room events are kept (for pages to replay) this long (env EXAMHALL_EVENT_RETENTION)")
+	fs.StringVar(&c.FaceAPIDir, "face-api-dir", envOr("EXAMHALL_FACE_API_DIR", c.FaceAPIDir), "where `npm ci` installed @vladmandic/face-api; the face check is off while it is missing (env EXAMHALL_FACE_API_DIR)")
 	fs.DurationVar(&c.SessionTTL, "session-ttl", envDuration("EXAMHALL_SESSION_TTL", c.SessionTTL), "login session lifetime (env EXAMHALL_SESSION_TTL)")
 	fs.DurationVar(&c.AppTokenTTL, "openapi-token-ttl", envDuration("EXAMHALL_OPENAPI_TOKEN_TTL", c.AppTokenTTL), "open-API token lifetime, at most 2h (env EXAMHALL_OPENAPI_TOKEN_TTL)")
 }

@@ -37,22 +37,8 @@
     state.ts = Date.now();
     try { localStorage.setItem(key, JSON.stringify(state)); ls = true; } catch (e) { ls = false; }
   }
-  // Adopt the queues of tabs that are gone (no write for 10 s): a crashed
-  // tab's answers are sent by this one.
-  var adopted = [];
-  for (var i = 0; i < localStorage.length; i++) {
-    var k = localStorage.key(i);
-    if (k && k.indexOf(prefix) === 0 && k !== key) {
-      var o = read(k);
-      if (o && Date.now() - (o.ts || 0) > 10000) adopted.push({ key: k, state: o });
-    }
-  }
-  adopted.forEach(function (a) {
-    Object.keys(a.state.pending || {}).forEach(function (q) {
-      if (!(q in state.pending)) state.pending[q] = a.state.pending[q];
-    });
-    (a.state.flags || []).forEach(function (q) { if (state.flags.indexOf(q) < 0) state.flags.push(q); });
-  });
+  var skew = cfg.serverTime - Date.now(); // the server's clock minus this one
+  function serverNow() { return Date.now() + skew; }
 
   // --- answers <-> the form ---------------------------------------------
   var questions = Array.prototype.slice.call(document.querySelectorAll("[data-question-id]"));
@@ -94,18 +80,43 @@
     return !!((a.choices && a.choices.length) || a.bool !== undefined ||
       (a.blanks && a.blanks.some(function (b) { return b.trim() !== ""; })) || (a.text && a.text.trim()));
   }
-  // Unsent local answers win over the server's: show them.
-  function unsent() {
-    var all = {};
-    if (state.inflight) state.inflight.answers.forEach(function (a) { all[a.questionId] = a; });
-    adopted.forEach(function (o) {
-      if (o.state.inflight) o.state.inflight.answers.forEach(function (a) { if (!(a.questionId in state.pending)) all[a.questionId] = a; });
-    });
-    Object.keys(state.pending).forEach(function (q) { all[q] = state.pending[q]; });
-    return all;
+  // Each answer carries when it was made (server time); the page shows,
+  // and the server keeps, the newest one of each question, whichever device
+  // or tab made it and whenever it arrives.
+  var shownAt = {};
+  questions.forEach(function (el) { shownAt[el.getAttribute("data-question-id")] = Number(el.getAttribute("data-at")) || 0; });
+  function consider(a) {
+    var el = byId[a.questionId];
+    if (!el || (a.at || 0) <= (shownAt[a.questionId] || 0)) return;
+    show(el, a);
+    shownAt[a.questionId] = a.at;
   }
-  var local = unsent();
-  Object.keys(local).forEach(function (q) { if (byId[q]) show(byId[q], local[q]); });
+  if (state.inflight) state.inflight.answers.forEach(consider);
+  Object.keys(state.pending).forEach(function (q) { consider(state.pending[q]); });
+
+  // Adopt the queues of tabs silent for 10 s (crashed or closed), at start
+  // and every 2 s after: this tab sends them.
+  var adopted = [];
+  function adopt() {
+    var found = false;
+    for (var i = 0; i < localStorage.length; i++) {
+      var k = localStorage.key(i), o;
+      if (!k || k.indexOf(prefix) !== 0 || k === key || adopted.some(function (a) { return a.key === k; })) continue;
+      if (!(o = read(k)) || Date.now() - (o.ts || 0) <= 10000) continue;
+      adopted.push({ key: k, state: o });
+      found = true;
+      if (o.inflight) o.inflight.answers.forEach(consider);
+      Object.keys(o.pending || {}).forEach(function (q) {
+        var a = o.pending[q], mine = state.pending[q];
+        if (!mine || (mine.at || 0) < (a.at || 0)) state.pending[q] = a;
+        consider(a);
+      });
+      (o.flags || []).forEach(function (q) { if (state.flags.indexOf(q) < 0) state.flags.push(q); });
+    }
+    if (found) persist();
+    return found;
+  }
+  adopt();
 
   // --- navigator and flags ------------------------------------------------
   function refreshNav(id) {
@@ -162,8 +173,9 @@
     if (locked) return;
     var q = e.target.closest("[data-question-id]");
     if (!q) return;
-    var id = q.getAttribute("data-question-id");
-    state.pending[id] = answerOf(q);
+    var id = q.getAttribute("data-question-id"), a = answerOf(q);
+    a.at = shownAt[id] = Math.max(serverNow(), (shownAt[id] || 0) + 1);
+    state.pending[id] = a;
     persist();
     refreshNav(id);
     setStatus(ls ? M["take.saving"] : M["take.unsaved"], "busy");
@@ -247,12 +259,16 @@
     var s = next();
     if (s) post("/attempts/" + cfg.attemptId + "/answers", s.body, true).catch(function () {});
   });
-  setInterval(function () { if (!ended) persist(); }, 2000); // "this tab is alive"
+  setInterval(function () { // "this tab is alive"; and have others died?
+    if (ended) return;
+    persist();
+    if (adopt()) { questions.forEach(function (el) { refreshNav(el.getAttribute("data-question-id")); }); schedule(0); }
+  }, 2000);
   persist();
   if (waiting()) schedule(0); else showSaved();
 
   // --- countdown ------------------------------------------------------------
-  var deadline = cfg.deadline, skew = cfg.serverTime - Date.now(), warned = {};
+  var deadline = cfg.deadline, warned = {};
   function sync(serverTime, dl) { skew = serverTime - Date.now(); deadline = dl; }
   function tick() {
     var left = Math.max(0, deadline - (Date.now() + skew)), s = Math.floor(left / 1000);
@@ -290,6 +306,13 @@
     $("done").focus();
     setStatus("", "");
   }
+
+  // The proctoring script (proctor.js) talks to this page through this.
+  window.examhallTake = {
+    config: cfg, csrf: csrf, alert: alertMsg, end: end,
+    setDeadline: function (dl) { deadline = dl; warned = {}; timerEl.classList.remove("low"); tick(); },
+    ended: function () { return ended; }
+  };
 
   // --- submission ---------------------------------------------------------------
   var dialog = $("confirm");
