@@ -36,6 +36,7 @@ type attemptItem struct {
 	Used      string
 	Status    string // locale key
 	Published bool
+	Invalid   bool // a reviewer found a violation: the score does not count
 	Score     float64
 	Passed    bool
 	Rank      int
@@ -91,7 +92,7 @@ func (s *Server) examView(w http.ResponseWriter, r *http.Request, c *examhall.Ca
 		it := attemptItem{N: len(as) - i, Begin: a.BeginTime, End: a.EndTime, Used: usedTime(p.Lang, a.UsedSeconds),
 			Status: "attempt.status." + string(a.Status), Published: a.Status == examhall.AttemptPublished}
 		if it.Published {
-			it.Score, it.Passed = a.Score, a.Passed
+			it.Score, it.Passed, it.Invalid = a.Score, a.Passed, a.Invalid
 			if it.Rank, err = s.Attempts.FindRank(ctx, a.ID); err != nil {
 				return nil, err
 			}

@@ -698,6 +698,7 @@ type reviewView struct {
 	// Candidate is the attempt's candidate (not Page.User, the reviewer).
 	Candidate *examhall.User
 	Signals   []*examhall.CheatRecord // oldest first
+	Snapshots []*examhall.Snapshot    // the attempt's camera snapshots, oldest first
 	Counts    map[string]int
 	Severity  int
 	Answers   []reviewAnswer
@@ -788,6 +789,17 @@ func (s *Server) reviewView(w http.ResponseWriter, r *http.Request) (*reviewView
 		Review: review, Decided: map[string]string{}}
 	for _, sg := range signals {
 		v.Counts[sg.DetectType]++
+	}
+	if s.Proctor != nil {
+		entries, err := s.Proctor.Timeline(ctx, a.ID)
+		if err != nil {
+			return nil, err
+		}
+		for _, en := range entries {
+			if en.Snapshot != nil {
+				v.Snapshots = append(v.Snapshots, en.Snapshot)
+			}
+		}
 	}
 	v.Severity = examhall.Severity(v.Counts, false)
 	for i, q := range paper {
