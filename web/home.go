@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strings"
@@ -195,34 +196,48 @@ type roomItem struct {
 type myRoomsView struct {
 	Page
 	Rooms []roomItem
-	Total int
 }
 
 // myRooms lists the rooms the staff member manages (an admin: all rooms).
 func (s *Server) myRooms(w http.ResponseWriter, r *http.Request, c *examhall.Caller) error {
-	ctx := r.Context()
-	f := examhall.RoomFilter{Limit: 200}
-	if c.Role != examhall.RoleAdmin {
-		f.UserID = c.ID
-	}
-	rooms, total, err := s.Rooms.FindRooms(ctx, f)
+	rooms, err := s.managedRooms(r.Context(), c)
 	if err != nil {
 		return err
 	}
 	p := s.page(w, r)
 	p.Title = p.T("rooms.title")
-	v := &myRoomsView{Page: p, Total: total}
+	s.render(w, r, http.StatusOK, "rooms", &myRoomsView{Page: p, Rooms: rooms})
+	return nil
+}
+
+// maxListedRooms bounds the rooms a staff list shows.
+const maxListedRooms = 200
+
+// managedRooms returns the rooms c manages (an admin: all rooms), newest
+// first, with their exams' names.
+func (s *Server) managedRooms(ctx context.Context, c *examhall.Caller) ([]roomItem, error) {
+	f := examhall.RoomFilter{Limit: maxListedRooms}
+	if c.Role != examhall.RoleAdmin {
+		f.UserID = c.ID
+	}
+	rooms, _, err := s.Rooms.FindRooms(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	var out []roomItem
 	names := map[string]string{}
 	for _, rm := range rooms {
+		if _, err := s.Policy.Room(ctx, rm.ID, true); err != nil {
+			continue // a room the caller only reads
+		}
 		if _, ok := names[rm.ExamID]; !ok {
 			e, err := s.Exams.FindExamByID(ctx, rm.ExamID)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			names[rm.ExamID] = e.Name
 		}
-		v.Rooms = append(v.Rooms, roomItem{Room: rm, Exam: names[rm.ExamID], Ended: rm.Status == examhall.RoomEnded})
+		out = append(out, roomItem{Room: rm, Exam: names[rm.ExamID], Ended: rm.Status == examhall.RoomEnded})
 	}
-	s.render(w, r, http.StatusOK, "rooms", v)
-	return nil
+	return out, nil
 }

@@ -603,32 +603,13 @@ func (s *Server) reviewIndex(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	ctx := r.Context()
-	f := examhall.RoomFilter{Limit: 200}
-	if c.Role != examhall.RoleAdmin {
-		f.UserID = c.ID
-	}
-	rooms, _, err := s.Rooms.FindRooms(ctx, f)
+	rooms, err := s.managedRooms(r.Context(), c)
 	if err != nil {
 		return err
 	}
 	p := s.page(w, r)
 	p.Title = p.T("review.title")
-	v := &reviewIndexView{Page: p}
-	names := map[string]string{}
-	for _, rm := range rooms {
-		if _, err := s.Policy.Room(ctx, rm.ID, true); err != nil {
-			continue // an examinee's room, or one only read
-		}
-		if _, ok := names[rm.ExamID]; !ok {
-			e, err := s.Exams.FindExamByID(ctx, rm.ExamID)
-			if err != nil {
-				return err
-			}
-			names[rm.ExamID] = e.Name
-		}
-		v.Rooms = append(v.Rooms, roomItem{Room: rm, Exam: names[rm.ExamID], Ended: rm.Status == examhall.RoomEnded})
-	}
+	v := &reviewIndexView{Page: p, Rooms: rooms}
 	s.render(w, r, http.StatusOK, "review", v)
 	return nil
 }
