@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"mime"
 	"net"
 	"net/http"
 	"net/url"
@@ -497,4 +498,21 @@ func NoSniff(next http.Handler) http.Handler {
 		w.Header().Set("X-Content-Type-Options", "nosniff")
 		next.ServeHTTP(w, r)
 	})
+}
+
+// ReadJPEG reads a request whose body is a JPEG (Content-Type image/jpeg)
+// of at most limit bytes: EINVALID for another content type, ETOOLARGE for
+// a larger body. What the bytes are is the domain's to check.
+func ReadJPEG(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
+	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "image/jpeg" {
+		return nil, examhall.Errorf(examhall.EINVALID, "send the picture as the body with Content-Type: image/jpeg")
+	}
+	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return nil, examhall.Errorf(examhall.ETOOLARGE, "a picture is at most %d bytes", limit)
+	} else if err != nil {
+		return nil, examhall.Errorf(examhall.EINVALID, "reading the picture: %v", err)
+	}
+	return b, nil
 }

@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"io"
 	"net/http"
 	"os"
@@ -108,15 +107,9 @@ func (s *Server) addSnapshot(w http.ResponseWriter, r *http.Request) error {
 	if s.Proctor == nil {
 		return errNoProctoring
 	}
-	if ct := r.Header.Get("Content-Type"); ct != "image/jpeg" {
-		return examhall.Errorf(examhall.EINVALID, "a snapshot is sent as image/jpeg, not %q", ct)
-	}
-	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, examhall.MaxSnapshotBytes))
-	var mbe *http.MaxBytesError
-	if errors.As(err, &mbe) {
-		return examhall.Errorf(examhall.ETOOLARGE, "a snapshot is at most %d bytes", examhall.MaxSnapshotBytes)
-	} else if err != nil {
-		return examhall.Errorf(examhall.EINVALID, "reading the snapshot: %v", err)
+	b, err := httpapi.ReadJPEG(w, r, examhall.MaxSnapshotBytes)
+	if err != nil {
+		return err
 	}
 	snap, err := s.Proctor.AddSnapshot(r.Context(), r.PathValue("id"), b)
 	if err != nil {

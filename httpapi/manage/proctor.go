@@ -1,9 +1,7 @@
 package manage
 
 import (
-	"errors"
 	"io"
-	"mime"
 	"net/http"
 	"strconv"
 	"time"
@@ -47,15 +45,9 @@ func (s *Server) addSnapshot(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "image/jpeg" {
-		return examhall.Errorf(examhall.EINVALID, "send the snapshot as the body with Content-Type: image/jpeg")
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, examhall.MaxSnapshotBytes))
-	var mbe *http.MaxBytesError
-	if errors.As(err, &mbe) {
-		return examhall.Errorf(examhall.ETOOLARGE, "a snapshot is at most %d bytes", examhall.MaxSnapshotBytes)
-	} else if err != nil {
-		return httpapi.JSONError(err)
+	body, err := httpapi.ReadJPEG(w, r, examhall.MaxSnapshotBytes)
+	if err != nil {
+		return err
 	}
 	snap, err := p.AddSnapshot(r.Context(), id, body)
 	if err != nil {
