@@ -62,6 +62,12 @@ func (db *DB) SetReview(ctx context.Context, r *examhall.Review) error {
 			return err
 		}
 		want := r.Decision == examhall.DecisionViolation
+		if err := db.enqueue(ctx, tx, examhall.HookReviewDecided, r.AttemptID, map[string]any{
+			"attemptId": r.AttemptID, "examId": examID, "decision": string(r.Decision), "comment": r.Comment,
+			"invalid": want, "reviewerId": r.ReviewerID, "decidedAt": r.DecidedAt,
+		}); err != nil {
+			return err
+		}
 		if want == invalid {
 			return nil
 		}

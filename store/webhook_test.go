@@ -168,8 +168,8 @@ func TestOutboxReasons(t *testing.T) {
 	})
 }
 
-// TestOutboxOtherEvents: exam publishing, grade publishing, room end and
-// cheat records write their events.
+// TestOutboxOtherEvents: exam publishing, grade publishing, room end,
+// cheat records and review decisions write their events.
 func TestOutboxOtherEvents(t *testing.T) {
 	testDBs(t, func(t *testing.T, db *DB) {
 		ctx := context.Background()
@@ -204,6 +204,10 @@ func TestOutboxOtherEvents(t *testing.T) {
 			DetectType: "switch", DetectTime: 1}}); err != nil {
 			t.Fatal(err)
 		}
+		if err := db.SetReview(ctx, &examhall.Review{AttemptID: a.ID, Decision: examhall.DecisionViolation,
+			Comment: "phone on the desk", ReviewerID: u}); err != nil {
+			t.Fatal(err)
+		}
 		var got []string
 		for _, d := range hookDeliveries(t, db) {
 			got = append(got, d.Type+" "+d.Key)
@@ -216,6 +220,7 @@ func TestOutboxOtherEvents(t *testing.T) {
 			examhall.HookGradesPublished + " " + exam.ID,
 			examhall.HookRoomEnded + " " + room.ID,
 			examhall.HookCheatRecorded + " " + exam.ID + "/" + u,
+			examhall.HookReviewDecided + " " + a.ID,
 		}
 		if len(got) != len(want) {
 			t.Fatalf("events %q, want %q", got, want)
