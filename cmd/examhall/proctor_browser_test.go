@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -392,4 +393,68 @@ func runBrowserProctoring(t *testing.T, dsn string) {
 			t.Error("the other tab still offers to end the room")
 		}
 	})
+}
+
+// TestBrowserFaceCheck: with @vladmandic/face-api installed (npm ci), an
+// exam with the face check runs the detector in the page under the
+// Content-Security-Policy; Chromium's fake camera shows no face, so after
+// the debounce the candidate is told and one no_face cheat record is
+// stored.
+func TestBrowserFaceCheck(t *testing.T) {
+	t.Parallel()
+	root, err := browsertest.ModuleRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(root, "node_modules", "@vladmandic", "face-api")
+	if _, err := os.Stat(filepath.Join(dir, "dist", "face-api.js")); err != nil {
+		if browsertest.InCI() {
+			t.Fatalf("face-api is not installed at %s: run npm ci", dir)
+		}
+		t.Skipf("face-api is not installed at %s (run npm ci): the face check is not tested", dir)
+	}
+	b := browsertest.New(t)
+	m := NewMain()
+	m.Config.Data, m.Config.FaceAPIDir = t.TempDir(), dir
+	m.Log = slog.New(slog.DiscardHandler)
+	if err := m.Open(context.Background()); err != nil {
+		m.Close()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Close() })
+	base := serveMain(t, m)
+	w := &proctorWorld{a: m, b: m, urlA: base, urlB: base, pass: "face-pass-1"}
+	ctx := context.Background()
+	w.cand = mustUser(t, m, "face01", "Fay Candidate", w.pass)
+	now := time.Now()
+	w.exam = &examhall.Exam{
+		Name: "Face-checked exam", BeginTime: now.Add(-time.Hour), EndTime: now.Add(2 * time.Hour),
+		AnswerMinutes: 60, PassScore: 60, AllowTimes: 1, IntegralRate: examhall.DefaultIntegralRate,
+		Audience: examhall.AudienceAll, Status: examhall.ExamPublished,
+		Proctoring: examhall.Proctoring{Enabled: true, SnapshotSeconds: 30, FaceCheck: true},
+	}
+	must(t, m.DB.CreateExam(ctx, w.exam))
+	must(t, m.DB.SetPaper(ctx, w.exam.ID, []*examhall.Question{
+		{ID: "q1", Type: examhall.QuestionTrueFalse, Stem: "Ice floats on water.", Score: 100, IsTrue: true},
+	}))
+
+	p := b.NewPage(t, "candidate")
+	w.signIn(p, base, w.cand.Account)
+	id := w.startProctored(t, p)
+	if !browsertest.Eval[bool](p, `!!window.faceapi`) {
+		t.Fatal("the take page did not load the face detector")
+	}
+	p.WaitText(`[role="alert"]`, "You are not in the picture")
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		recs, _, err := m.DB.FindCheatRecords(ctx, examhall.CheatRecordFilter{ExamID: w.exam.ID, Limit: 10})
+		must(t, err)
+		if len(recs) == 1 && recs[0].DetectType == string(examhall.SignalNoFace) && recs[0].UserID == w.cand.ID {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("cheat records of attempt %s: %+v, want one no_face", id, recs)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 }
