@@ -172,23 +172,7 @@ func TestBrowserCandidate(t *testing.T) {
 	top := t
 	page := b.NewPage(t, "candidate") // the candidate's tab; each subtest takes it For itself
 	var attemptID string
-	// Each step goes on from where the last one left the pages: after one
-	// stops (t.Fatal) the rest cannot run and are skipped.
-	stopped := ""
-	step := func(name string, f func(t *testing.T)) {
-		if stopped != "" {
-			t.Logf("%s: not run, as %q stopped", name, stopped)
-			return
-		}
-		completed := false
-		t.Run(name, func(t *testing.T) {
-			f(t)
-			completed = true
-		})
-		if !completed {
-			stopped = name
-		}
-	}
+	step := steps(t) // each step goes on from where the last left the pages
 
 	step("language", func(t *testing.T) {
 		cand := page.For(t)
@@ -814,4 +798,26 @@ func TestBrowserOlderChangeLoses(t *testing.T) {
 			t.Errorf("after the reopened tab took over the lost one's queue the server holds %q, want the later %q", got, later)
 		}
 	})
+}
+
+// steps returns a function that runs one step of a browser test as a
+// subtest of t. Each step goes on from where the last one left the pages:
+// after one stops (t.Fatal) the rest cannot run and are skipped, saying
+// so.
+func steps(t *testing.T) func(name string, f func(t *testing.T)) {
+	stopped := ""
+	return func(name string, f func(t *testing.T)) {
+		if stopped != "" {
+			t.Logf("%s: not run, as %q stopped", name, stopped)
+			return
+		}
+		completed := false
+		t.Run(name, func(t *testing.T) {
+			f(t)
+			completed = true
+		})
+		if !completed {
+			stopped = name
+		}
+	}
 }

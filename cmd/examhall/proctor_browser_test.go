@@ -205,23 +205,7 @@ func runBrowserProctoring(t *testing.T, dsn string) {
 	invPage := b.NewPage(t, "invigilator (replica B)")
 	var attemptID string
 	tile := fmt.Sprintf(`#tiles [data-user-id=%q]`, w.cand.ID)
-	// Each step goes on from where the last left the pages; after one stops
-	// the rest are skipped.
-	stopped := ""
-	step := func(name string, f func(t *testing.T)) {
-		if stopped != "" {
-			t.Logf("%s: not run, as %q stopped", name, stopped)
-			return
-		}
-		completed := false
-		t.Run(name, func(t *testing.T) {
-			f(t)
-			completed = true
-		})
-		if !completed {
-			stopped = name
-		}
-	}
+	step := steps(t) // each step goes on from where the last left the pages
 
 	step("candidate starts after the device check", func(t *testing.T) {
 		cand := candPage.For(t)
