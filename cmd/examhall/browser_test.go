@@ -789,7 +789,11 @@ func TestBrowserOlderChangeLoses(t *testing.T) {
 		a.CloseTab()
 		again.Navigate(w.url + "/attempts/" + id)   // within 10 s: not taken over yet
 		appendText(again, q("q5")+" textarea", "V") // later, saved
-		w.waitAttempt(t, id, 5*time.Second, "the later answer", func(x *examhall.Attempt) bool { return x.Answers["q5"].Text != before })
+		// The later answer is the one ending in "V" (a queue the new tab
+		// shares with the lost one may reach the server first).
+		w.waitAttempt(t, id, 5*time.Second, "the later answer", func(x *examhall.Attempt) bool {
+			return x.Answers["q5"].Text != before && strings.HasSuffix(x.Answers["q5"].Text, "V")
+		})
 		later := w.attempt(t, id).Answers["q5"].Text
 		time.Sleep(11 * time.Second)
 		again.Reload() // now the lost tab's queue is taken over
